@@ -1,0 +1,187 @@
+"""The `waymark` command. Exit status: 0 success, 1 some input failed (the rest done), 2 usage."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from waymark.config import Settings, get_settings
+from waymark.errors import WaymarkError
+
+app = typer.Typer(help="Waymark: cited answers from your own early-help guidance.",
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+out = Console()
+err = Console(stderr=True)
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+PathsArgument = Annotated[
+    list[Path] | None,
+    typer.Argument(help="Files or folders (default: WAYMARK_KNOWLEDGE_DIR, i.e. knowledge/).",
+                   show_default=False),
+]
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """Turn expected failures into a plain message and the documented exit status."""
+    try:
+        yield
+    except FileNotFoundError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    except WaymarkError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from None
+
+
+def _paths(paths: list[Path] | None, settings: Settings) -> list[Path]:
+    return paths or [settings.knowledge_dir]
+
+
+@contextmanager
+def _progress_bar(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
+    if not enabled:
+        yield None
+        return
+    columns = (TextColumn("embedding"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task("embedding", total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
+def _failures_and_warnings(failed: list[Any], warnings: list[str]) -> None:
+    for failure in failed:
+        err.print(f"[red]failed[/red] {failure.error}", highlight=False)
+    for warning in warnings:
+        err.print(f"[yellow]warning[/yellow] {warning}", highlight=False)
+
+
+@app.command()
+def ingest(paths: PathsArgument = None, as_json: JsonOption = False) -> None:
+    """Make the knowledge base hold exactly the documents under PATHS."""
+    from ingest.pipeline import ingest as run_ingest
+
+    settings = get_settings()
+    with _errors(), _progress_bar(sys.stderr.isatty()) as progress:
+        report = run_ingest(_paths(paths, settings), settings, progress=progress)
+    if as_json:
+        _print_json(report.to_json())
+    else:
+        for label in ("added", "changed", "removed"):
+            ids = getattr(report, label)
+            if ids:
+                out.print(f"{label} ({len(ids)}): {', '.join(ids)}", highlight=False)
+        out.print(f"unchanged: {len(report.unchanged)}; failed: {len(report.failed)}; "
+                  f"knowledge base: {report.documents} documents, {report.chunks} chunks")
+        _failures_and_warnings(report.failed, report.warnings)
+    raise typer.Exit(report.exit_code)
+
+
+@app.command()
+def validate(paths: PathsArgument = None, as_json: JsonOption = False) -> None:
+    """Check documents and taxonomy without changing the knowledge base."""
+    from ingest.pipeline import validate as run_validate
+
+    settings = get_settings()
+    with _errors():
+        report = run_validate(_paths(paths, settings), settings)
+    if as_json:
+        _print_json(report.to_json())
+    else:
+        out.print(f"{len(report.documents)} documents valid, {len(report.failed)} failed, "
+                  f"{report.taxonomy_terms} taxonomy terms")
+        _failures_and_warnings(report.failed, report.warnings)
+    raise typer.Exit(report.exit_code)
+
+
+@app.command()
+def sources(
+    stale: Annotated[bool, typer.Option("--stale", help="Only documents past review_by.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """List the documents in the knowledge base."""
+    from waymark.store import open_store
+
+    with _errors():
+        rows = [doc.source_row() for doc in open_store(get_settings()).documents()]
+    rows = [row for row in rows if row["stale"]] if stale else rows
+    if as_json:
+        _print_json(rows)
+        return
+    table = Table("id", "kind", "title", "version", "review by", "chunks")
+    for row in rows:
+        review = f"[red]{row['review_by']} STALE[/red]" if row["stale"] else row["review_by"]
+        table.add_row(row["doc_id"], row["kind"], row["title"], row["version"], review,
+                      str(row["chunks"]))
+    out.print(table)
+
+
+@app.command()
+def search(
+    query: str,
+    k: Annotated[int, typer.Option("--k", min=1, max=50, help="How many chunks.")] = 5,
+    as_json: JsonOption = False,
+) -> None:
+    """Show the chunks the store returns for QUERY, with their scores (raw retrieval)."""
+    from waymark.embeddings import make_embeddings
+    from waymark.retrieval import hybrid_search
+    from waymark.store import open_store
+
+    settings = get_settings()
+    with _errors():
+        hits = hybrid_search(open_store(settings), make_embeddings(settings), query, k)
+    rows: list[dict[str, Any]] = [
+        {"rank": rank, "score": round(hit.score, 5), "doc_id": hit.chunk.doc_id,
+         "chunk_id": hit.chunk.chunk_id, "section": " > ".join(hit.chunk.section),
+         "page": hit.chunk.page, "start": hit.chunk.start, "end": hit.chunk.end,
+         "dense_rank": hit.dense_rank, "dense_score": hit.dense_score,
+         "lexical_rank": hit.lexical_rank, "lexical_score": hit.lexical_score,
+         "why": hit.why(), "text": hit.chunk.text}
+        for rank, hit in enumerate(hits, start=1)
+    ]
+    if as_json:
+        _print_json(rows)
+        return
+    table = Table("#", "score", "document", "section / page", "why", "text")
+    for row in rows:
+        place = " ".join(filter(None, [row["section"], f"p.{row['page']}" if row["page"] else ""]))
+        text = " ".join(row["text"].split())
+        table.add_row(str(row["rank"]), f"{row['score']:.4f}", row["doc_id"], place, row["why"],
+                      text[:160] + ("…" if len(text) > 160 else ""))
+    out.print(table)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Default WAYMARK_HOST (127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Default WAYMARK_PORT (8000).")] = None,
+) -> None:
+    """Serve the HTTP API (docs at /docs)."""
+    import uvicorn
+
+    from api.app import create_app
+
+    settings = get_settings()
+    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port,
+                log_level="info", access_log=False)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,465 @@
+"""The knowledge base: a Chroma collection (dense vectors) and a SQLite side store (documents,
+chunks, an FTS5 lexical index, taxonomy and ingest history).
+
+Atomicity comes from generations. Every document version is stored under a content key and is
+invisible until a generation that names it is committed; committing is one SQLite transaction
+that moves the `active` pointer. Readers only ever see versions of the active generation, so an
+ingest killed at any moment leaves the previous knowledge base whole. Versions no generation
+needs any more are collected at the start and end of the next ingest.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import json
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from waymark.chunking import Chunk
+from waymark.config import Settings
+from waymark.errors import StoreError
+from waymark.models import META_BY_KIND, DocumentMeta, Taxonomy
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS versions (
+    key TEXT PRIMARY KEY,
+    doc_id TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    meta_json TEXT NOT NULL,
+    text TEXT NOT NULL,
+    chunks INTEGER NOT NULL,
+    pages INTEGER,
+    complete INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS chunks (
+    rowid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    version_key TEXT NOT NULL,
+    idx INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    section TEXT NOT NULL,
+    page INTEGER,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    tokens INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_version ON chunks(version_key);
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
+    text, section, title, tokenize = 'porter unicode61'
+);
+CREATE TABLE IF NOT EXISTS generations (
+    id INTEGER PRIMARY KEY,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    status TEXT NOT NULL,
+    report_json TEXT,
+    taxonomy_json TEXT
+);
+CREATE TABLE IF NOT EXISTS generation_docs (
+    generation_id INTEGER NOT NULL,
+    doc_id TEXT NOT NULL,
+    version_key TEXT NOT NULL,
+    path TEXT NOT NULL,
+    PRIMARY KEY (generation_id, doc_id)
+);
+CREATE INDEX IF NOT EXISTS generation_docs_key ON generation_docs(version_key);
+CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+CHROMA_BATCH = 256
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    """A document of the active knowledge base."""
+
+    doc_id: str
+    version_key: str
+    path: str
+    sha256: str
+    meta: DocumentMeta
+    chunks: int
+    pages: int | None
+
+    def source_row(self, today: dt.date | None = None) -> dict[str, Any]:
+        """The `waymark sources` / `GET /sources` row (DESIGN.md)."""
+        meta = self.meta
+        return {
+            "doc_id": self.doc_id, "title": meta.title, "kind": meta.kind, "owner": meta.owner,
+            "version": meta.version,
+            "effective": meta.effective.isoformat() if meta.effective else None,
+            "review_by": meta.review_by.isoformat() if meta.review_by else None,
+            "stale": meta.is_stale(today), "chunks": self.chunks, "sha256": self.sha256,
+            "path": self.path,
+        }
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    rowid: int
+    chunk_id: str
+    doc_id: str
+    version_key: str
+    index: int
+    text: str
+    section: tuple[str, ...]
+    page: int | None
+    start: int
+    end: int
+
+
+def parse_meta(meta_json: str) -> DocumentMeta:
+    data = json.loads(meta_json)
+    return META_BY_KIND[data["kind"]].model_validate(data)
+
+
+class Store:
+    """Open with `Store(settings, embeddings_id)`; cheap to create, connections are per call."""
+
+    def __init__(self, settings: Settings, embeddings_id: str) -> None:
+        self.settings = settings
+        self.embeddings_id = embeddings_id
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        with self._db() as db:
+            db.executescript(SCHEMA)
+
+    # ------------------------------------------------------------------ connections
+
+    @contextmanager
+    def _db(self) -> Iterator[sqlite3.Connection]:
+        try:
+            db = sqlite3.connect(self.settings.sqlite_path, timeout=30, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise StoreError(
+                f"cannot open the side store {self.settings.sqlite_path}: {exc}"
+            ) from exc
+        try:
+            db.row_factory = sqlite3.Row
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=FULL")
+            yield db
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(
+                f"the side store {self.settings.sqlite_path} is damaged or unreadable ({exc})"
+            ) from exc
+        finally:
+            db.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._db() as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+
+    @cached_property
+    def collection(self) -> Any:
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        chroma_settings = ChromaSettings(anonymized_telemetry=False)
+        if self.settings.chroma_host:
+            client = chromadb.HttpClient(host=self.settings.chroma_host,
+                                         port=self.settings.chroma_port, settings=chroma_settings)
+        else:
+            client = chromadb.PersistentClient(path=str(self.settings.chroma_path),
+                                               settings=chroma_settings)
+        return client.get_or_create_collection(
+            f"{self.settings.chroma_collection_prefix}-{self.embeddings_id}",
+            metadata={"hnsw:space": "cosine"}, embedding_function=None,
+        )
+
+    @contextmanager
+    def ingest_lock(self) -> Iterator[None]:
+        """Only one ingest at a time; readers never wait for it."""
+        with open(self.settings.data_dir / "ingest.lock", "w") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise StoreError("another ingest is running on this knowledge base; "
+                                 "wait for it to finish") from None
+            yield
+
+    # ------------------------------------------------------------------ reading
+
+    def active_generation(self) -> int | None:
+        with self._db() as db:
+            row = db.execute("SELECT value FROM state WHERE key = 'active'").fetchone()
+        return int(row["value"]) if row else None
+
+    def documents(self) -> list[StoredDocument]:
+        """The documents of the active generation, ordered by id."""
+        with self._db() as db:
+            rows = db.execute(
+                """SELECT g.doc_id, g.version_key, g.path, v.sha256, v.meta_json, v.chunks, v.pages
+                   FROM generation_docs g JOIN versions v ON v.key = g.version_key
+                   WHERE g.generation_id = (SELECT value FROM state WHERE key = 'active')
+                   ORDER BY g.doc_id"""
+            ).fetchall()
+        return [
+            StoredDocument(r["doc_id"], r["version_key"], r["path"], r["sha256"],
+                           parse_meta(r["meta_json"]), r["chunks"], r["pages"])
+            for r in rows
+        ]
+
+    def counts(self) -> tuple[int, int]:
+        """(documents, chunks) in the active knowledge base."""
+        with self._db() as db:
+            row = db.execute(
+                """SELECT COUNT(*) AS documents, COALESCE(SUM(v.chunks), 0) AS chunks
+                   FROM generation_docs g JOIN versions v ON v.key = g.version_key
+                   WHERE g.generation_id = (SELECT value FROM state WHERE key = 'active')"""
+            ).fetchone()
+        return int(row["documents"]), int(row["chunks"])
+
+    def chunk_total(self, keys: Sequence[str]) -> int:
+        with self._db() as db:
+            row = db.execute(
+                f"SELECT COALESCE(SUM(chunks), 0) AS n FROM versions WHERE key IN "
+                f"({','.join('?' * len(keys))})", list(keys),
+            ).fetchone()
+        return int(row["n"])
+
+    def active_keys(self) -> list[str]:
+        return [doc.version_key for doc in self.documents()]
+
+    def document_text(self, doc_id: str) -> str | None:
+        with self._db() as db:
+            row = db.execute(
+                """SELECT v.text FROM generation_docs g JOIN versions v ON v.key = g.version_key
+                   WHERE g.generation_id = (SELECT value FROM state WHERE key = 'active')
+                   AND g.doc_id = ?""", (doc_id,),
+            ).fetchone()
+        return row["text"] if row else None
+
+    def taxonomy(self) -> Taxonomy:
+        with self._db() as db:
+            row = db.execute(
+                """SELECT taxonomy_json FROM generations
+                   WHERE id = (SELECT value FROM state WHERE key = 'active')"""
+            ).fetchone()
+        if not row or not row["taxonomy_json"]:
+            return Taxonomy()
+        return Taxonomy.model_validate_json(row["taxonomy_json"])
+
+    def complete_version(self, key: str) -> tuple[str, DocumentMeta] | None:
+        """(doc_id, meta) when this content is already fully indexed."""
+        with self._db() as db:
+            row = db.execute(
+                "SELECT doc_id, meta_json FROM versions WHERE key = ? AND complete = 1", (key,)
+            ).fetchone()
+        return (row["doc_id"], parse_meta(row["meta_json"])) if row else None
+
+    def chunks_by_rowid(self, rowids: Sequence[int]) -> dict[int, StoredChunk]:
+        if not rowids:
+            return {}
+        marks = ",".join("?" * len(rowids))
+        with self._db() as db:
+            rows = db.execute(
+                f"""SELECT c.*, v.doc_id FROM chunks c JOIN versions v ON v.key = c.version_key
+                    WHERE c.rowid IN ({marks})""", list(rowids),
+            ).fetchall()
+        return {r["rowid"]: _stored_chunk(r) for r in rows}
+
+    def chunks_by_id(self, chunk_ids: Sequence[str]) -> dict[str, StoredChunk]:
+        if not chunk_ids:
+            return {}
+        marks = ",".join("?" * len(chunk_ids))
+        with self._db() as db:
+            rows = db.execute(
+                f"""SELECT c.*, v.doc_id FROM chunks c JOIN versions v ON v.key = c.version_key
+                    WHERE c.id IN ({marks})""", list(chunk_ids),
+            ).fetchall()
+        return {r["id"]: _stored_chunk(r) for r in rows}
+
+    def dense_search(self, vector: list[float], k: int) -> list[tuple[str, float]]:
+        """(chunk id, cosine similarity) of the nearest chunks in the active knowledge base."""
+        keys = self.active_keys()
+        if not keys:
+            return []
+        result = self.collection.query(
+            query_embeddings=[vector], n_results=k, include=["distances"],
+            where={"version_key": {"$in": keys}},
+        )
+        return [(cid, 1.0 - float(dist))
+                for cid, dist in zip(result["ids"][0], result["distances"][0], strict=True)]
+
+    def lexical_search(self, query: str, k: int) -> list[tuple[int, float]]:
+        """(chunk rowid, BM25 score, higher is better) over the active knowledge base."""
+        terms = list(_fts_terms(query))
+        if not terms:
+            return []
+        match = " OR ".join(f'"{t}"' for t in terms)
+        with self._db() as db:
+            rows = db.execute(
+                """SELECT f.rowid, -bm25(chunks_fts, 1.0, 0.5, 0.3) AS score
+                   FROM chunks_fts f JOIN chunks c ON c.rowid = f.rowid
+                   WHERE chunks_fts MATCH ? AND c.version_key IN (
+                       SELECT version_key FROM generation_docs
+                       WHERE generation_id = (SELECT value FROM state WHERE key = 'active'))
+                   ORDER BY score DESC LIMIT ?""", (match, k),
+            ).fetchall()
+        return [(r["rowid"], float(r["score"])) for r in rows]
+
+    def history(self, limit: int = 20) -> list[dict[str, Any]]:
+        with self._db() as db:
+            rows = db.execute(
+                "SELECT id, started_at, finished_at, status, report_json FROM generations "
+                "ORDER BY id DESC LIMIT ?", (limit,),
+            ).fetchall()
+        return [
+            {"generation": r["id"], "started_at": r["started_at"], "finished_at": r["finished_at"],
+             "status": r["status"], "report": json.loads(r["report_json"] or "null")}
+            for r in rows
+        ]
+
+    # ------------------------------------------------------------------ writing
+
+    def begin_generation(self) -> int:
+        with self._transaction() as db:
+            cur = db.execute("INSERT INTO generations (started_at, status) VALUES (?, 'running')",
+                             (_now(),))
+        return int(cur.lastrowid or 0)
+
+    def write_version(
+        self, key: str, sha256: str, meta: DocumentMeta, text: str, chunks: list[Chunk],
+        vectors: list[list[float]], pages: int | None,
+    ) -> None:
+        """Store one document version: side store first, then vectors, then mark it complete.
+
+        Until it is complete (and named by a committed generation) nobody reads it, so a crash
+        at any point leaves only garbage that `_forget` clears on the next run.
+        """
+        self._forget([key])
+        title = meta.title
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO versions (key, doc_id, sha256, kind, meta_json, text, chunks, pages, "
+                "complete, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?)",
+                (key, meta.id, sha256, meta.kind, meta.model_dump_json(), text, len(chunks),
+                 pages, _now()),
+            )
+            for chunk in chunks:
+                section = json.dumps(list(chunk.section))
+                cur = db.execute(
+                    "INSERT INTO chunks (id, version_key, idx, text, section, page, start, end, "
+                    "tokens) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (chunk_id(key, chunk.index), key, chunk.index, chunk.text, section,
+                     chunk.page, chunk.start, chunk.end, chunk.tokens),
+                )
+                db.execute("INSERT INTO chunks_fts (rowid, text, section, title) VALUES (?,?,?,?)",
+                           (cur.lastrowid, chunk.text, " ".join(chunk.section), title))
+        for at in range(0, len(chunks), CHROMA_BATCH):
+            batch = chunks[at:at + CHROMA_BATCH]
+            self.collection.upsert(
+                ids=[chunk_id(key, c.index) for c in batch],
+                embeddings=vectors[at:at + CHROMA_BATCH],
+                metadatas=[{"version_key": key, "doc_id": meta.id, "kind": meta.kind,
+                            "idx": c.index} for c in batch],
+                documents=[c.text for c in batch],
+            )
+        with self._transaction() as db:
+            db.execute("UPDATE versions SET complete = 1 WHERE key = ?", (key,))
+
+    def commit_generation(
+        self, generation: int, docs: dict[str, tuple[str, str]], taxonomy: Taxonomy,
+        report: dict[str, Any],
+    ) -> None:
+        """Make `docs` ({doc_id: (version key, path)}) the knowledge base, in one transaction."""
+        with self._transaction() as db:
+            db.executemany(
+                "INSERT INTO generation_docs (generation_id, doc_id, version_key, path) "
+                "VALUES (?, ?, ?, ?)",
+                [(generation, doc_id, key, path) for doc_id, (key, path) in docs.items()],
+            )
+            db.execute(
+                "UPDATE generations SET status = 'committed', finished_at = ?, report_json = ?, "
+                "taxonomy_json = ? WHERE id = ?",
+                (_now(), json.dumps(report), taxonomy.model_dump_json(), generation),
+            )
+            db.execute("INSERT OR REPLACE INTO state (key, value) VALUES ('active', ?)",
+                       (str(generation),))
+
+    def collect_garbage(self, keep_generations: int = 2) -> int:
+        """Drop versions no recent committed generation names, and mark dead runs interrupted.
+
+        The previous generation is kept too, so a reader that looked up the active generation
+        just before a commit still finds its chunks.
+        """
+        with self._transaction() as db:
+            db.execute("UPDATE generations SET status = 'interrupted', finished_at = ? "
+                       "WHERE status = 'running'", (_now(),))
+            keep = [r["id"] for r in db.execute(
+                "SELECT id FROM generations WHERE status = 'committed' ORDER BY id DESC LIMIT ?",
+                (keep_generations,))]
+            marks = ",".join("?" * len(keep)) or "NULL"
+            db.execute(f"DELETE FROM generation_docs WHERE generation_id NOT IN ({marks})", keep)
+            dead = [r["key"] for r in db.execute(
+                "SELECT key FROM versions WHERE key NOT IN "
+                "(SELECT version_key FROM generation_docs)")]
+        self._forget(dead)
+        return len(dead)
+
+    def _forget(self, keys: Sequence[str]) -> None:
+        """Delete versions' vectors, then their side-store rows (safe to repeat after a crash)."""
+        if not keys:
+            return
+        with self._db() as db:
+            known = [r["key"] for r in db.execute(
+                f"SELECT key FROM versions WHERE key IN ({','.join('?' * len(keys))})", keys)]
+        for key in known:
+            self.collection.delete(where={"version_key": key})
+            with self._transaction() as db:
+                db.execute("DELETE FROM chunks_fts WHERE rowid IN "
+                           "(SELECT rowid FROM chunks WHERE version_key = ?)", (key,))
+                db.execute("DELETE FROM chunks WHERE version_key = ?", (key,))
+                db.execute("DELETE FROM versions WHERE key = ?", (key,))
+
+
+def chunk_id(version_key: str, index: int) -> str:
+    return f"{version_key[:24]}-{index:05d}"
+
+
+def _stored_chunk(row: sqlite3.Row) -> StoredChunk:
+    return StoredChunk(row["rowid"], row["id"], row["doc_id"], row["version_key"], row["idx"],
+                       row["text"], tuple(json.loads(row["section"])), row["page"], row["start"],
+                       row["end"])
+
+
+def _fts_terms(query: str) -> Iterator[str]:
+    """Words of a free-text query, safe to quote inside an FTS5 MATCH expression."""
+    word = ""
+    for char in query.lower():
+        if char.isalnum():
+            word += char
+        elif word:
+            yield word
+            word = ""
+    if word:
+        yield word
+
+
+def open_store(settings: Settings) -> Store:
+    from waymark.embeddings import embeddings_id
+
+    return Store(settings, embeddings_id(settings))
+
+
+def store_exists(path: Path) -> bool:
+    return (path / "waymark.sqlite3").exists()
