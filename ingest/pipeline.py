@@ -25,9 +25,11 @@ from waymark.errors import DocumentError
 from waymark.loaders import LoadedDocument, fingerprint, load_document
 from waymark.metadata import load_taxonomy
 from waymark.models import DocumentMeta, ServiceMeta, Taxonomy, ThresholdMeta
-from waymark.store import Store, open_store
+from waymark.store import NewVersion, Store, open_store
 
 PIPELINE_VERSION = "1"  # bump when loading or chunking changes, to re-index everything
+
+WRITE_BATCH = 500  # chunks per store write: bounds the work an interrupted run loses
 
 Progress = Callable[[int, int], None]  # (chunks embedded so far, chunks to embed)
 
@@ -230,9 +232,11 @@ def _embed_text(meta: DocumentMeta, chunk: Chunk) -> str:
 
 def _index(planned: list[Planned], store: Store, embeddings: Embeddings,
            progress: Progress | None) -> None:
+    """Embed chunk by chunk and write versions in batches of about WRITE_BATCH chunks."""
     total, done = sum(len(p.chunks) for p in planned), 0
     if progress:
         progress(0, total)
+    batch: list[NewVersion] = []
     for item in planned:
         assert item.loaded is not None
         vectors = []
@@ -241,8 +245,13 @@ def _index(planned: list[Planned], store: Store, embeddings: Embeddings,
             done += 1
             if progress:
                 progress(done, total)
-        store.write_version(item.key, item.sha256, item.meta, item.loaded.text, item.chunks,
-                            vectors, item.loaded.pages)
+        batch.append(NewVersion(item.key, item.sha256, item.meta, item.loaded.text, item.chunks,
+                                vectors, item.loaded.pages))
+        if sum(len(v.chunks) for v in batch) >= WRITE_BATCH:
+            store.write_versions(batch)
+            batch = []
+    if batch:
+        store.write_versions(batch)
 
 
 def _resolved(path: str | Path) -> str:
@@ -257,6 +266,7 @@ def ingest(
     found = discover(paths)
     store = open_store(settings)
     with store.ingest_lock():
+        store.reload()  # another process may have written since this one last looked
         store.collect_garbage()  # finishes the clean-up of a run that was killed
         previous = {doc.doc_id: doc for doc in store.documents()}
         taxonomy, failed = merge_taxonomies(found.taxonomies)

@@ -46,7 +46,7 @@ def _splitter(chunk_tokens: int, overlap: int) -> RecursiveCharacterTextSplitter
 
 
 def _is_heading_only(text: str, section: tuple[str, ...]) -> bool:
-    """A block holding nothing but its own heading line adds no content of its own."""
+    """A piece holding nothing but its heading line adds nothing the section path lacks."""
     words = text.strip().lstrip("#").strip()
     return not words or (bool(section) and words == section[-1])
 
@@ -57,13 +57,13 @@ def chunk_text(text: str, blocks: list[Block], chunk_tokens: int, overlap: int) 
     chunks: list[Chunk] = []
     for block in blocks:
         body = text[block.start:block.end]
-        if _is_heading_only(body, block.section):
-            continue
         cursor = 0
         for piece in splitter.split_text(body):
             found = body.find(piece, cursor)
             if found < 0:  # the splitter only trims whitespace, so this means a bug upstream
                 raise ValueError(f"chunk not found in its block at {block.start}")
+            if _is_heading_only(piece, block.section):
+                continue
             start = block.start + found
             chunks.append(Chunk(len(chunks), piece, start, start + len(piece),
                                 block.section, block.page, count_tokens(piece)))

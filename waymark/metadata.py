@@ -103,9 +103,9 @@ def validation_error(
     loc = tuple(error["loc"])
     line = _line_of(node, loc)
     problem, hint = _explain(error)
-    more = len(exc.errors()) - 1
-    if more:
-        problem += f" (and {more} more problem{'s' if more > 1 else ''})"
+    others = sorted({_field_name(tuple(e["loc"])) for e in exc.errors()[1:]} - {_field_name(loc)})
+    if others:
+        problem += f" (also check: {', '.join(others)})"
     return DocumentError(
         path, problem, line=None if line is None else first_line + line,
         field=_field_name(loc) or None, hint=hint,

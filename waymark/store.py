@@ -17,14 +17,15 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from waymark.chunking import Chunk
 from waymark.config import Settings
 from waymark.errors import StoreError
 from waymark.models import META_BY_KIND, DocumentMeta, Taxonomy
+
+if TYPE_CHECKING:
+    from waymark.chunking import Chunk
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS versions (
@@ -74,7 +75,10 @@ CREATE INDEX IF NOT EXISTS generation_docs_key ON generation_docs(version_key);
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
-CHROMA_BATCH = 256
+CHROMA_BATCH = 1000  # one upsert per thousand chunks: Chroma's cost is mostly per call
+
+# One open collection per Chroma location in this process: (generation it reflects, collection)
+_COLLECTIONS: dict[str, tuple[str, Any]] = {}
 
 
 def _now() -> str:
@@ -104,6 +108,19 @@ class StoredDocument:
             "stale": meta.is_stale(today), "chunks": self.chunks, "sha256": self.sha256,
             "path": self.path,
         }
+
+
+@dataclass(frozen=True)
+class NewVersion:
+    """A document version ready to be written: its chunks and their vectors."""
+
+    key: str
+    sha256: str
+    meta: DocumentMeta
+    text: str
+    chunks: list[Chunk]
+    vectors: list[list[float]]
+    pages: int | None
 
 
 @dataclass(frozen=True)
@@ -148,7 +165,7 @@ class Store:
         try:
             db.row_factory = sqlite3.Row
             db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=FULL")
+            db.execute("PRAGMA synchronous=NORMAL")  # WAL: still atomic after a crash
             yield db
         except sqlite3.DatabaseError as exc:
             raise StoreError(
@@ -168,8 +185,28 @@ class Store:
                 raise
             db.execute("COMMIT")
 
-    @cached_property
+    @property
     def collection(self) -> Any:
+        """The Chroma collection, reopened when another process may have changed it.
+
+        A local Chroma keeps its index in memory, so a process that did not write a generation
+        would not see it; reopening whenever the active generation moves fixes that.
+        """
+        if self.settings.chroma_host:  # a server is shared: every client sees its writes
+            token, where = "server", f"{self.settings.chroma_host}:{self.settings.chroma_port}"
+        else:
+            token, where = str(self.active_generation()), str(self.settings.chroma_path.resolve())
+        cached = _COLLECTIONS.get(where)
+        if cached is None or cached[0] != token:
+            _COLLECTIONS[where] = (token, self._open_collection(fresh=cached is not None))
+        return _COLLECTIONS[where][1]
+
+    def reload(self) -> None:
+        """Forget this process's view of the vectors; the next access reads them from disk."""
+        for where in list(_COLLECTIONS):
+            _COLLECTIONS[where] = ("stale", _COLLECTIONS[where][1])
+
+    def _open_collection(self, fresh: bool) -> Any:
         import chromadb
         from chromadb.config import Settings as ChromaSettings
 
@@ -178,6 +215,8 @@ class Store:
             client = chromadb.HttpClient(host=self.settings.chroma_host,
                                          port=self.settings.chroma_port, settings=chroma_settings)
         else:
+            if fresh:  # chromadb caches one system per path per process: drop it to re-read
+                chromadb.api.client.SharedSystemClient.clear_system_cache()
             client = chromadb.PersistentClient(path=str(self.settings.chroma_path),
                                                settings=chroma_settings)
         return client.get_or_create_collection(
@@ -337,45 +376,54 @@ class Store:
                              (_now(),))
         return int(cur.lastrowid or 0)
 
-    def write_version(
-        self, key: str, sha256: str, meta: DocumentMeta, text: str, chunks: list[Chunk],
-        vectors: list[list[float]], pages: int | None,
-    ) -> None:
-        """Store one document version: side store first, then vectors, then mark it complete.
+    def write_versions(self, versions: Sequence[NewVersion]) -> None:
+        """Store document versions: side store first, then vectors, then mark them complete.
 
-        Until it is complete (and named by a committed generation) nobody reads it, so a crash
-        at any point leaves only garbage that `_forget` clears on the next run.
+        Until a version is complete (and named by a committed generation) nobody reads it, so a
+        crash at any point leaves only garbage that `_forget` clears on the next run. Writing
+        many versions per call keeps Chroma's per-call cost off the hot path.
         """
-        self._forget([key])
-        title = meta.title
+        self._forget([v.key for v in versions])
         with self._transaction() as db:
-            db.execute(
-                "INSERT INTO versions (key, doc_id, sha256, kind, meta_json, text, chunks, pages, "
-                "complete, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?)",
-                (key, meta.id, sha256, meta.kind, meta.model_dump_json(), text, len(chunks),
-                 pages, _now()),
-            )
-            for chunk in chunks:
-                section = json.dumps(list(chunk.section))
-                cur = db.execute(
-                    "INSERT INTO chunks (id, version_key, idx, text, section, page, start, end, "
-                    "tokens) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (chunk_id(key, chunk.index), key, chunk.index, chunk.text, section,
-                     chunk.page, chunk.start, chunk.end, chunk.tokens),
-                )
-                db.execute("INSERT INTO chunks_fts (rowid, text, section, title) VALUES (?,?,?,?)",
-                           (cur.lastrowid, chunk.text, " ".join(chunk.section), title))
-        for at in range(0, len(chunks), CHROMA_BATCH):
-            batch = chunks[at:at + CHROMA_BATCH]
-            self.collection.upsert(
-                ids=[chunk_id(key, c.index) for c in batch],
-                embeddings=vectors[at:at + CHROMA_BATCH],
-                metadatas=[{"version_key": key, "doc_id": meta.id, "kind": meta.kind,
-                            "idx": c.index} for c in batch],
-                documents=[c.text for c in batch],
-            )
+            for version in versions:
+                self._insert_version(db, version)
+        ids, vectors, metadatas, documents = [], [], [], []
+        for version in versions:
+            meta = version.meta
+            for chunk, vector in zip(version.chunks, version.vectors, strict=True):
+                ids.append(chunk_id(version.key, chunk.index))
+                vectors.append(vector)
+                metadatas.append({"version_key": version.key, "doc_id": meta.id,
+                                  "kind": meta.kind, "idx": chunk.index})
+                documents.append(chunk.text)
+        for at in range(0, len(ids), CHROMA_BATCH):
+            self.collection.upsert(ids=ids[at:at + CHROMA_BATCH],
+                                   embeddings=vectors[at:at + CHROMA_BATCH],
+                                   metadatas=metadatas[at:at + CHROMA_BATCH],
+                                   documents=documents[at:at + CHROMA_BATCH])
         with self._transaction() as db:
-            db.execute("UPDATE versions SET complete = 1 WHERE key = ?", (key,))
+            db.executemany("UPDATE versions SET complete = 1 WHERE key = ?",
+                           [(v.key,) for v in versions])
+
+    @staticmethod
+    def _insert_version(db: sqlite3.Connection, version: NewVersion) -> None:
+        meta, key = version.meta, version.key
+        db.execute(
+            "INSERT INTO versions (key, doc_id, sha256, kind, meta_json, text, chunks, pages, "
+            "complete, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?)",
+            (key, meta.id, version.sha256, meta.kind, meta.model_dump_json(), version.text,
+             len(version.chunks), version.pages, _now()),
+        )
+        for chunk in version.chunks:
+            cur = db.execute(
+                "INSERT INTO chunks (id, version_key, idx, text, section, page, start, end, "
+                "tokens) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (chunk_id(key, chunk.index), key, chunk.index, chunk.text,
+                 json.dumps(list(chunk.section)), chunk.page, chunk.start, chunk.end,
+                 chunk.tokens),
+            )
+            db.execute("INSERT INTO chunks_fts (rowid, text, section, title) VALUES (?,?,?,?)",
+                       (cur.lastrowid, chunk.text, " ".join(chunk.section), meta.title))
 
     def commit_generation(
         self, generation: int, docs: dict[str, tuple[str, str]], taxonomy: Taxonomy,

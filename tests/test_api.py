@@ -1,0 +1,68 @@
+"""The real FastAPI app served by uvicorn on a free port, called over HTTP."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from conftest import CountingEmbeddings, write_doc
+
+from api.app import create_app
+from ingest.pipeline import ingest
+from waymark.config import Settings
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def server(kb: Path, settings: Settings, embeddings: CountingEmbeddings) -> Iterator[str]:
+    write_doc(kb, "a.md", "nb-a", "# A\nFamily hubs are open six days a week.\n")
+    write_doc(kb, "b.md", "nb-b", "# B\nOld text.\n", effective="2024-01-01",
+              review_by="2025-01-01")
+    ingest([kb], settings, embeddings=embeddings)
+    port = free_port()
+    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="error")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 20
+    while not server.started and time.time() < deadline:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(10)
+
+
+def test_health_counts_documents_and_chunks(server: str) -> None:
+    reply = httpx.get(f"{server}/health")
+    assert reply.status_code == 200
+    assert reply.json() == {"status": "ok", "documents": 2, "chunks": 2}
+
+
+def test_sources_lists_documents_with_stale_flag(server: str) -> None:
+    rows = httpx.get(f"{server}/sources").json()
+    assert [(r["doc_id"], r["stale"]) for r in rows] == [("nb-a", False), ("nb-b", True)]
+    assert len(rows[0]["sha256"]) == 64 and rows[0]["chunks"] == 1
+    stale = httpx.get(f"{server}/sources", params={"stale": "true"}).json()
+    assert [r["doc_id"] for r in stale] == ["nb-b"]
+
+
+def test_openapi_docs_are_served(server: str) -> None:
+    assert "/health" in httpx.get(f"{server}/openapi.json").json()["paths"]
+
+
+def test_empty_knowledge_base_is_healthy_with_zero(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    client = TestClient(create_app(Settings(data_dir=tmp_path / "empty")))
+    assert client.get("/health").json() == {"status": "ok", "documents": 0, "chunks": 0}

@@ -1,0 +1,89 @@
+"""The `waymark` command as a user runs it: JSON output, exit statuses, tables."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import write_doc
+
+WAYMARK = [sys.executable, "-m", "waymark.cli"]
+
+
+def run(args: list[str], data_dir: Path, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "WAYMARK_DATA_DIR": str(data_dir), "COLUMNS": "200"}
+    return subprocess.run(WAYMARK + args, capture_output=True, text=True, env=env, cwd=cwd,
+                          timeout=300)
+
+
+@pytest.fixture
+def corpus(kb: Path) -> Path:
+    write_doc(kb, "attendance.md", "nb-attendance", """
+        # School attendance support
+        When attendance drops below 90% the school's attendance officer offers a support meeting.
+        """, kind="service")
+    write_doc(kb, "old.md", "nb-old", "# Old leaflet\nThis leaflet is past its review date.\n",
+              review_by="2026-01-31", effective="2025-01-01")
+    return kb
+
+
+def test_ingest_json_then_sources_and_search(corpus: Path, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    first = run(["ingest", str(corpus), "--json"], data)
+    assert first.returncode == 0, first.stderr
+    report = json.loads(first.stdout)
+    assert report["added"] == ["nb-attendance", "nb-old"] and report["documents"] == 2
+
+    sources = json.loads(run(["sources", "--json"], data).stdout)
+    assert [s["doc_id"] for s in sources] == ["nb-attendance", "nb-old"]
+    assert set(sources[0]) == {"doc_id", "title", "kind", "owner", "version", "effective",
+                               "review_by", "stale", "chunks", "sha256", "path"}
+    stale = json.loads(run(["sources", "--stale", "--json"], data).stdout)
+    assert [s["doc_id"] for s in stale] == ["nb-old"]
+
+    hits = json.loads(run(["search", "attendance below 90 percent", "--json"], data).stdout)
+    assert hits[0]["doc_id"] == "nb-attendance"
+    assert hits[0]["dense_rank"] == 1 and hits[0]["lexical_rank"] == 1
+    assert "attendance officer" in hits[0]["text"]
+
+    table = run(["sources"], data)
+    assert "STALE" in table.stdout and "nb-attendance" in table.stdout
+
+
+def test_failed_input_exits_1_and_missing_path_exits_2(corpus: Path, tmp_path: Path) -> None:
+    (corpus / "bad.md").write_text("---\nid: nb-bad\n---\nNo kind.\n")
+    result = run(["ingest", str(corpus), "--json"], tmp_path / "data")
+    assert result.returncode == 1
+    report = json.loads(result.stdout)
+    bad = corpus / "bad.md"
+    assert report["failed"] == [{"path": str(bad), "error": f"{bad}:2: field 'kind': is required "
+                                 "but missing (also check: title). add it"}]
+    assert report["added"] == ["nb-attendance", "nb-old"]
+
+    missing = run(["ingest", str(tmp_path / "nowhere")], tmp_path / "data")
+    assert missing.returncode == 2 and "no such file or folder" in missing.stderr
+    assert run(["ingest", "--bogus-flag"], tmp_path / "data").returncode == 2
+    # the knowledge base is untouched by the refused run
+    sources = json.loads(run(["sources", "--json"], tmp_path / "data").stdout)
+    assert len(sources) == 2
+
+
+def test_validate_touches_nothing(corpus: Path, tmp_path: Path) -> None:
+    result = run(["validate", str(corpus), "--json"], tmp_path / "data")
+    assert result.returncode == 0, result.stderr
+    assert [d["doc_id"] for d in json.loads(result.stdout)["documents"]] == [
+        "nb-attendance", "nb-old"]
+    assert not (tmp_path / "data").exists()
+    text = run(["validate", str(corpus)], tmp_path / "data")
+    assert "2 documents valid, 0 failed" in text.stdout
+
+
+def test_default_path_is_the_knowledge_folder(corpus: Path, tmp_path: Path) -> None:
+    (tmp_path / "knowledge").symlink_to(corpus)
+    result = run(["ingest", "--json"], tmp_path / "data", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["documents"] == 2

@@ -1,0 +1,126 @@
+"""Each loader on real files: text, sections, pages and spans that point back into the text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import make_pdf, write_doc, write_sidecar
+
+from waymark.chunking import chunk_text, count_tokens
+from waymark.loaders import load_document
+from waymark.models import ServiceMeta, ThresholdMeta
+
+LIMIT = 10 * 1024 * 1024
+
+
+def test_markdown_front_matter_sections_and_spans(kb: Path) -> None:
+    path = write_doc(kb, "hv.md", "nb-hv", """
+        # Health visiting
+
+        Every family with a child under five has a named health visitor.
+
+        ## Who it is for
+
+        Families living in NB1 and NB2.
+
+        ```
+        # not a heading inside a code fence
+        ```
+
+        ### Exclusions
+
+        Families already open to the Family Nurse Partnership.
+        """, kind="service", extra="""
+        eligibility:
+          child_age: {min_years: 0, max_years: 5}
+          areas: [nb1, NB2]
+        referral: {route: Self-referral, contact: hv@northbrook.example, self_referral: true}
+        """)
+    doc = load_document(path, LIMIT)
+    assert isinstance(doc.meta, ServiceMeta)
+    assert doc.meta.eligibility.areas == ["NB1", "NB2"]
+    assert doc.meta.eligibility.child_age and doc.meta.eligibility.child_age.max_years == 5
+    assert doc.meta.referral.self_referral is True
+    sections = [block.section for block in doc.blocks]
+    assert sections == [("Health visiting",), ("Health visiting", "Who it is for"),
+                        ("Health visiting", "Who it is for", "Exclusions")]
+    chunks = chunk_text(doc.text, doc.blocks, 200, 40)
+    assert [c.section[-1] for c in chunks] == ["Health visiting", "Who it is for", "Exclusions"]
+    for chunk in chunks:
+        assert doc.text[chunk.start:chunk.end] == chunk.text
+    assert "not a heading inside a code fence" in chunks[1].text
+
+
+def test_threshold_front_matter(kb: Path) -> None:
+    path = write_doc(kb, "t.md", "nb-thresholds", "# Level 3\n\nText.\n", kind="threshold",
+                     extra="""
+        levels:
+          - {level: 1, name: Universal}
+          - {level: 3, name: Targeted}
+        indicators:
+          - {need: persistent-absence, level: 3, section: "Level 3"}
+          - {need: disclosure-of-harm, level: 3, immediate_risk: true}
+        """)
+    meta = load_document(path, LIMIT).meta
+    assert isinstance(meta, ThresholdMeta)
+    assert [i.immediate_risk for i in meta.indicators] == [False, True]
+
+
+def test_pdf_keeps_pages_headings_and_sidecar_metadata(kb: Path) -> None:
+    path = make_pdf(kb / "spec.pdf", [
+        ["# 1. Who the service is for", "Young parents aged under 20 living in Northbrook."],
+        ["# 2. How to refer", "Referrals come from midwives by 28 weeks of pregnancy."],
+        ["The nurse visits weekly at first, then every fortnight."],
+    ])
+    write_sidecar(path, "nb-fnp", kind="service", extra="eligibility:\n  pregnancy: required\n")
+    doc = load_document(path, LIMIT)
+    assert doc.meta.id == "nb-fnp" and doc.pages == 3
+    chunks = chunk_text(doc.text, doc.blocks, 200, 40)
+    by_page = {c.page: c for c in chunks}
+    assert sorted(by_page) == [1, 2, 3]
+    assert "under 20" in by_page[1].text and by_page[1].section == ("1. Who the service is for",)
+    assert "28 weeks" in by_page[2].text and by_page[2].section == ("2. How to refer",)
+    # a page without a heading of its own stays under the last heading seen
+    assert by_page[3].section == ("2. How to refer",)
+    for chunk in chunks:
+        assert doc.text[chunk.start:chunk.end] == chunk.text
+
+
+def test_html_text_and_headings(kb: Path) -> None:
+    path = kb / "youth.html"
+    path.write_text("""<!doctype html><html><head><title>Youth</title>
+        <style>body { color: red }</style><script>var x = "hidden";</script></head>
+        <body><h1>Targeted youth support</h1><p>For young people aged <b>11</b> to 19.</p>
+        <h2>How to refer</h2><ul><li>Call 01632 960400</li><li>Email ys@northbrook.example</li>
+        </ul><p>Fish &amp; chips are not provided.</p></body></html>""", encoding="utf-8")
+    write_sidecar(path, "nb-youth")
+    doc = load_document(path, LIMIT)
+    assert "hidden" not in doc.text and "color" not in doc.text
+    assert "For young people aged 11 to 19." in doc.text
+    assert "Fish & chips" in doc.text
+    chunks = chunk_text(doc.text, doc.blocks, 200, 40)
+    assert [c.section for c in chunks] == [("Targeted youth support",),
+                                           ("Targeted youth support", "How to refer")]
+    assert "01632 960400" in chunks[1].text
+
+
+def test_plain_text_with_sidecar(kb: Path) -> None:
+    path = kb / "note.txt"
+    path.write_text("Family hubs open at 9am.\n\nThey close at 5pm.\n", encoding="utf-8")
+    write_sidecar(path, "nb-note")
+    doc = load_document(path, LIMIT)
+    assert doc.meta.id == "nb-note" and doc.text.startswith("Family hubs open")
+
+
+def test_chunks_are_token_sized_with_overlap(kb: Path) -> None:
+    sentences = " ".join(f"Sentence number {i} talks about family support." for i in range(200))
+    path = write_doc(kb, "long.md", "nb-long", f"# Long\n\n{sentences}\n")
+    doc = load_document(path, LIMIT)
+    chunks = chunk_text(doc.text, doc.blocks, 100, 20)
+    assert len(chunks) > 10
+    assert all(count_tokens(c.text) <= 100 for c in chunks)
+    for before, after in zip(chunks, chunks[1:], strict=False):
+        assert doc.text[after.start:after.end] == after.text
+        assert after.start < before.end, "consecutive chunks overlap"
+    covered = "".join(doc.text[c.start:c.end] for c in chunks)
+    assert "Sentence number 199" in covered and "Sentence number 0 " in covered
