@@ -1,21 +1,43 @@
-"""Hybrid retrieval: dense (Chroma) and lexical (SQLite FTS5, BM25) results fused by
-reciprocal rank fusion, each hit keeping the ranks and scores that explain why it was chosen."""
+"""Hybrid retrieval: dense (Chroma) and lexical (SQLite FTS5, BM25) results fused by reciprocal
+rank fusion, filtered by metadata, with neighbouring chunks merged into passages. Every passage
+keeps the ranks and scores that explain why it was chosen."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
 
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict
 
-from waymark.store import Store, StoredChunk
+from waymark.store import Snapshot, Store, StoredChunk, StoredDocument
 
-RRF_K = 60  # the constant from Cormack et al. (2009); dampens the weight of top ranks
+RRF_K = 60  # the constant of Cormack et al. (2009): dampens the weight of the very top ranks
+DEPTH = 30  # candidates taken from each side before fusion
+
+
+@dataclass(frozen=True)
+class Filters:
+    kinds: frozenset[str] | None = None
+    doc_ids: frozenset[str] | None = None
+    exclude_stale: bool = False
+
+    def admits(self, doc: StoredDocument, today: dt.date) -> bool:
+        return ((self.kinds is None or doc.meta.kind in self.kinds)
+                and (self.doc_ids is None or doc.doc_id in self.doc_ids)
+                and not (self.exclude_stale and doc.meta.is_stale(today)))
 
 
 @dataclass
 class Hit:
+    """One chunk with its fused score and the evidence for it."""
+
     chunk: StoredChunk
-    score: float
+    score: float = 0.0
     dense_rank: int | None = None
     dense_score: float | None = None
     lexical_rank: int | None = None
@@ -30,24 +52,121 @@ class Hit:
         return ", ".join(parts)
 
 
-def hybrid_search(store: Store, embeddings: Embeddings, query: str, k: int = 5,
-                  depth: int = 30) -> list[Hit]:
-    """The top `k` chunks of the active knowledge base for `query`."""
-    dense = store.dense_search(embeddings.embed_query(query), depth)
-    lexical = store.lexical_search(query, depth)
-    by_id = store.chunks_by_id([cid for cid, _ in dense])
-    by_rowid = store.chunks_by_rowid([rowid for rowid, _ in lexical])
+@dataclass
+class Passage:
+    """Adjacent retrieved chunks of one document, merged; `text` is the document's own text."""
+
+    doc: StoredDocument
+    hits: list[Hit]
+    start: int
+    end: int
+    text: str
+    score: float
+    section: tuple[str, ...] = field(default=())
+    page: int | None = None
+
+    @property
+    def best(self) -> Hit:
+        return max(self.hits, key=lambda h: h.score)
+
+    @property
+    def dense_score(self) -> float:
+        return max((h.dense_score or 0.0) for h in self.hits)
+
+    def why(self) -> str:
+        merged = f"; merged {len(self.hits)} neighbouring chunks" if len(self.hits) > 1 else ""
+        return self.best.why() + merged
+
+    def to_document(self) -> Document:
+        meta = self.doc.meta
+        return Document(page_content=self.text, metadata={
+            "doc_id": self.doc.doc_id, "title": meta.title, "kind": meta.kind,
+            "version": meta.version, "section": " > ".join(self.section), "page": self.page,
+            "start": self.start, "end": self.end, "score": self.score, "why": self.why(),
+        })
+
+
+def fuse(dense: list[tuple[StoredChunk, float]],
+         lexical: list[tuple[StoredChunk, float]]) -> list[Hit]:
+    """Reciprocal rank fusion of two ranked lists of chunks."""
     hits: dict[int, Hit] = {}
-    for rank, (cid, similarity) in enumerate(dense, start=1):
-        chunk = by_id.get(cid)
-        if chunk:
-            hit = hits.setdefault(chunk.rowid, Hit(chunk, 0.0))
-            hit.dense_rank, hit.dense_score = rank, similarity
-            hit.score += 1.0 / (RRF_K + rank)
-    for rank, (rowid, bm25) in enumerate(lexical, start=1):
-        chunk = by_rowid.get(rowid)
-        if chunk:
-            hit = hits.setdefault(rowid, Hit(chunk, 0.0))
-            hit.lexical_rank, hit.lexical_score = rank, bm25
-            hit.score += 1.0 / (RRF_K + rank)
-    return sorted(hits.values(), key=lambda h: h.score, reverse=True)[:k]
+    for rank, (chunk, similarity) in enumerate(dense, start=1):
+        hit = hits.setdefault(chunk.rowid, Hit(chunk))
+        hit.dense_rank, hit.dense_score = rank, similarity
+        hit.score += 1.0 / (RRF_K + rank)
+    for rank, (chunk, bm25) in enumerate(lexical, start=1):
+        hit = hits.setdefault(chunk.rowid, Hit(chunk))
+        hit.lexical_rank, hit.lexical_score = rank, bm25
+        hit.score += 1.0 / (RRF_K + rank)
+    return sorted(hits.values(), key=lambda h: h.score, reverse=True)
+
+
+def merge_neighbours(hits: list[Hit], snapshot: Snapshot, store: Store) -> list[Passage]:
+    """Group hits of the same document whose chunks are adjacent into one passage each."""
+    by_version: dict[str, list[Hit]] = {}
+    for hit in hits:
+        by_version.setdefault(hit.chunk.version_key, []).append(hit)
+    docs = {doc.version_key: doc for doc in snapshot.documents.values()}
+    passages: list[Passage] = []
+    for key, group in by_version.items():
+        group.sort(key=lambda h: h.chunk.index)
+        runs: list[list[Hit]] = [[group[0]]]
+        for hit in group[1:]:
+            if hit.chunk.index - runs[-1][-1].chunk.index == 1:
+                runs[-1].append(hit)
+            else:
+                runs.append([hit])
+        for run in runs:
+            first = run[0].chunk
+            start, end = first.start, max(h.chunk.end for h in run)
+            text = first.text if len(run) == 1 else store.text_span(key, start, end)
+            passages.append(Passage(docs[key], run, start, end, text,
+                                    max(h.score for h in run), first.section, first.page))
+    return sorted(passages, key=lambda p: p.score, reverse=True)
+
+
+class HybridRetriever:
+    """Dense + lexical retrieval over the active knowledge base."""
+
+    def __init__(self, store: Store, embeddings: Embeddings) -> None:
+        self.store = store
+        self.embeddings = embeddings
+
+    def hits(self, query: str, k: int = 10, filters: Filters | None = None,
+             snapshot: Snapshot | None = None) -> list[Hit]:
+        snapshot = snapshot or self.store.snapshot()
+        today = dt.date.today()
+        keys = [doc.version_key for doc in snapshot.documents.values()
+                if (filters or Filters()).admits(doc, today)]
+        dense_ids = self.store.dense_search(self.embeddings.embed_query(query), DEPTH, keys)
+        lexical_ids = self.store.lexical_search(query, DEPTH, keys)
+        by_id = self.store.chunks_by_id([cid for cid, _ in dense_ids])
+        by_row = self.store.chunks_by_rowid([rowid for rowid, _ in lexical_ids])
+        dense = [(by_id[cid], score) for cid, score in dense_ids if cid in by_id]
+        lexical = [(by_row[rowid], score) for rowid, score in lexical_ids if rowid in by_row]
+        return fuse(dense, lexical)[:k]
+
+    def passages(self, query: str, k: int = 5, filters: Filters | None = None,
+                 snapshot: Snapshot | None = None) -> list[Passage]:
+        snapshot = snapshot or self.store.snapshot()
+        hits = self.hits(query, k * 2, filters, snapshot)
+        return merge_neighbours(hits, snapshot, self.store)[:k]
+
+
+class WaymarkRetriever(BaseRetriever):
+    """The hybrid retriever behind langchain's interface (for chains and the optional LLM)."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    retriever: Any
+    k: int = 5
+    filters: Filters = Filters()
+
+    def _get_relevant_documents(self, query: str, *,
+                                run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
+        return [p.to_document() for p in self.retriever.passages(query, self.k, self.filters)]
+
+
+def hybrid_search(store: Store, embeddings: Embeddings, query: str, k: int = 5) -> list[Hit]:
+    """The top `k` chunks for `query` (raw retrieval, as `waymark search` shows it)."""
+    return HybridRetriever(store, embeddings).hits(query, k)

@@ -79,6 +79,8 @@ CHROMA_BATCH = 1000  # one upsert per thousand chunks: Chroma's cost is mostly p
 
 # One open collection per Chroma location in this process: (generation it reflects, collection)
 _COLLECTIONS: dict[str, tuple[str, Any]] = {}
+# The last snapshot read per side store in this process
+_SNAPSHOTS: dict[str, tuple[str, Snapshot]] = {}
 
 
 def _now() -> str:
@@ -108,6 +110,19 @@ class StoredDocument:
             "stale": meta.is_stale(today), "chunks": self.chunks, "sha256": self.sha256,
             "path": self.path,
         }
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One generation of the knowledge base: what every read in a request should agree on."""
+
+    generation: int | None
+    documents: dict[str, StoredDocument]
+    taxonomy: Taxonomy
+
+    @property
+    def keys(self) -> list[str]:
+        return [doc.version_key for doc in self.documents.values()]
 
 
 @dataclass(frozen=True)
@@ -195,7 +210,7 @@ class Store:
         if self.settings.chroma_host:  # a server is shared: every client sees its writes
             token, where = "server", f"{self.settings.chroma_host}:{self.settings.chroma_port}"
         else:
-            token, where = str(self.active_generation()), str(self.settings.chroma_path.resolve())
+            token, where = self._active()[1], str(self.settings.chroma_path.resolve())
         cached = _COLLECTIONS.get(where)
         if cached is None or cached[0] != token:
             _COLLECTIONS[where] = (token, self._open_collection(fresh=cached is not None))
@@ -238,34 +253,58 @@ class Store:
     # ------------------------------------------------------------------ reading
 
     def active_generation(self) -> int | None:
-        with self._db() as db:
-            row = db.execute("SELECT value FROM state WHERE key = 'active'").fetchone()
-        return int(row["value"]) if row else None
+        return self._active()[0]
 
-    def documents(self) -> list[StoredDocument]:
-        """The documents of the active generation, ordered by id."""
+    def _active(self) -> tuple[int | None, str]:
+        """The active generation and a token that changes whenever it does, even across a
+        rebuilt data directory (ids restart there, commit times do not)."""
+        with self._db() as db:
+            row = db.execute(
+                "SELECT g.id, g.finished_at FROM state s JOIN generations g ON g.id = s.value "
+                "WHERE s.key = 'active'").fetchone()
+        return (int(row["id"]), f"{row['id']}@{row['finished_at']}") if row else (None, "none")
+
+    def snapshot(self) -> Snapshot:
+        """The active knowledge base as one consistent view, cached until the generation moves."""
+        generation, token = self._active()
+        where = str(self.settings.sqlite_path.resolve())
+        cached = _SNAPSHOTS.get(where)
+        if cached is not None and cached[0] == token:
+            return cached[1]
+        snapshot = self._load_snapshot(generation)
+        _SNAPSHOTS[where] = (token, snapshot)
+        return snapshot
+
+    def _load_snapshot(self, generation: int | None) -> Snapshot:
         with self._db() as db:
             rows = db.execute(
                 """SELECT g.doc_id, g.version_key, g.path, v.sha256, v.meta_json, v.chunks, v.pages
                    FROM generation_docs g JOIN versions v ON v.key = g.version_key
-                   WHERE g.generation_id = (SELECT value FROM state WHERE key = 'active')
-                   ORDER BY g.doc_id"""
+                   WHERE g.generation_id = ? ORDER BY g.doc_id""", (generation,),
             ).fetchall()
-        return [
-            StoredDocument(r["doc_id"], r["version_key"], r["path"], r["sha256"],
-                           parse_meta(r["meta_json"]), r["chunks"], r["pages"])
+            taxonomy_row = db.execute("SELECT taxonomy_json FROM generations WHERE id = ?",
+                                      (generation,)).fetchone()
+        documents = {
+            r["doc_id"]: StoredDocument(r["doc_id"], r["version_key"], r["path"], r["sha256"],
+                                        parse_meta(r["meta_json"]), r["chunks"], r["pages"])
             for r in rows
-        ]
+        }
+        taxonomy = Taxonomy()
+        if taxonomy_row and taxonomy_row["taxonomy_json"]:
+            taxonomy = Taxonomy.model_validate_json(taxonomy_row["taxonomy_json"])
+        return Snapshot(generation, documents, taxonomy)
+
+    def documents(self) -> list[StoredDocument]:
+        """The documents of the active generation, ordered by id."""
+        return list(self.snapshot().documents.values())
+
+    def taxonomy(self) -> Taxonomy:
+        return self.snapshot().taxonomy
 
     def counts(self) -> tuple[int, int]:
         """(documents, chunks) in the active knowledge base."""
-        with self._db() as db:
-            row = db.execute(
-                """SELECT COUNT(*) AS documents, COALESCE(SUM(v.chunks), 0) AS chunks
-                   FROM generation_docs g JOIN versions v ON v.key = g.version_key
-                   WHERE g.generation_id = (SELECT value FROM state WHERE key = 'active')"""
-            ).fetchone()
-        return int(row["documents"]), int(row["chunks"])
+        documents = self.snapshot().documents
+        return len(documents), sum(doc.chunks for doc in documents.values())
 
     def chunk_total(self, keys: Sequence[str]) -> int:
         with self._db() as db:
@@ -275,27 +314,20 @@ class Store:
             ).fetchone()
         return int(row["n"])
 
-    def active_keys(self) -> list[str]:
-        return [doc.version_key for doc in self.documents()]
-
     def document_text(self, doc_id: str) -> str | None:
-        with self._db() as db:
-            row = db.execute(
-                """SELECT v.text FROM generation_docs g JOIN versions v ON v.key = g.version_key
-                   WHERE g.generation_id = (SELECT value FROM state WHERE key = 'active')
-                   AND g.doc_id = ?""", (doc_id,),
-            ).fetchone()
-        return row["text"] if row else None
+        doc = self.snapshot().documents.get(doc_id)
+        return self.text_span(doc.version_key) if doc else None
 
-    def taxonomy(self) -> Taxonomy:
+    def text_span(self, version_key: str, start: int = 0, end: int | None = None) -> str:
+        """Extracted text of a stored version, or the [start, end) slice of it."""
         with self._db() as db:
-            row = db.execute(
-                """SELECT taxonomy_json FROM generations
-                   WHERE id = (SELECT value FROM state WHERE key = 'active')"""
-            ).fetchone()
-        if not row or not row["taxonomy_json"]:
-            return Taxonomy()
-        return Taxonomy.model_validate_json(row["taxonomy_json"])
+            if end is None:
+                row = db.execute("SELECT substr(text, ? + 1) AS t FROM versions WHERE key = ?",
+                                 (start, version_key)).fetchone()
+            else:
+                row = db.execute("SELECT substr(text, ? + 1, ?) AS t FROM versions WHERE key = ?",
+                                 (start, end - start, version_key)).fetchone()
+        return row["t"] if row else ""
 
     def complete_version(self, key: str) -> tuple[str, DocumentMeta] | None:
         """(doc_id, meta) when this content is already fully indexed."""
@@ -327,32 +359,30 @@ class Store:
             ).fetchall()
         return {r["id"]: _stored_chunk(r) for r in rows}
 
-    def dense_search(self, vector: list[float], k: int) -> list[tuple[str, float]]:
-        """(chunk id, cosine similarity) of the nearest chunks in the active knowledge base."""
-        keys = self.active_keys()
+    def dense_search(self, vector: list[float], k: int,
+                     keys: Sequence[str]) -> list[tuple[str, float]]:
+        """(chunk id, cosine similarity) of the nearest chunks among versions `keys`."""
         if not keys:
             return []
-        result = self.collection.query(
-            query_embeddings=[vector], n_results=k, include=["distances"],
-            where={"version_key": {"$in": keys}},
-        )
+        where = {"version_key": keys[0]} if len(keys) == 1 else \
+            {"version_key": {"$in": list(keys)}}
+        result = self.collection.query(query_embeddings=[vector], n_results=k,
+                                       include=["distances"], where=where)
         return [(cid, 1.0 - float(dist))
                 for cid, dist in zip(result["ids"][0], result["distances"][0], strict=True)]
 
-    def lexical_search(self, query: str, k: int) -> list[tuple[int, float]]:
-        """(chunk rowid, BM25 score, higher is better) over the active knowledge base."""
+    def lexical_search(self, query: str, k: int, keys: Sequence[str]) -> list[tuple[int, float]]:
+        """(chunk rowid, BM25 score, higher is better) among versions `keys`."""
         terms = list(_fts_terms(query))
-        if not terms:
+        if not terms or not keys:
             return []
         match = " OR ".join(f'"{t}"' for t in terms)
         with self._db() as db:
             rows = db.execute(
-                """SELECT f.rowid, -bm25(chunks_fts, 1.0, 0.5, 0.3) AS score
-                   FROM chunks_fts f JOIN chunks c ON c.rowid = f.rowid
-                   WHERE chunks_fts MATCH ? AND c.version_key IN (
-                       SELECT version_key FROM generation_docs
-                       WHERE generation_id = (SELECT value FROM state WHERE key = 'active'))
-                   ORDER BY score DESC LIMIT ?""", (match, k),
+                f"""SELECT f.rowid, -bm25(chunks_fts, 1.0, 0.5, 0.3) AS score
+                    FROM chunks_fts f JOIN chunks c ON c.rowid = f.rowid
+                    WHERE chunks_fts MATCH ? AND c.version_key IN ({','.join('?' * len(keys))})
+                    ORDER BY score DESC LIMIT ?""", (match, *keys, k),
             ).fetchall()
         return [(r["rowid"], float(r["score"])) for r in rows]
 
