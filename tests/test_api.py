@@ -66,3 +66,24 @@ def test_empty_knowledge_base_is_healthy_with_zero(tmp_path: Path) -> None:
 
     client = TestClient(create_app(Settings(data_dir=tmp_path / "empty")))
     assert client.get("/health").json() == {"status": "ok", "documents": 0, "chunks": 0}
+
+
+def test_ask_over_http(server: str) -> None:
+    reply = httpx.post(f"{server}/ask", json={"question": "when are family hubs open?"})
+    assert reply.status_code == 200
+    body = reply.json()
+    assert set(body) >= {"answer", "citations", "refused", "escalation", "advisory"}
+    assert body["refused"] is False and body["citations"][0]["doc_id"] == "nb-a"
+    assert body["citations"][0]["quote"] == "Family hubs are open six days a week."
+
+
+@pytest.mark.parametrize("payload, message", [
+    ({"question": "   "}, "the question is empty"),
+    ({}, "Field required"),
+    ({"question": "x" * 2001}, "at most 2000 characters"),
+    ({"question": "hi", "kinds": ["recipes"]}, "Input should be"),
+])
+def test_ask_rejects_bad_input_with_a_clear_422(server: str, payload: dict, message: str) -> None:
+    reply = httpx.post(f"{server}/ask", json=payload)
+    assert reply.status_code == 422
+    assert message in reply.text

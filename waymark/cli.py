@@ -169,6 +169,71 @@ def search(
 
 
 @app.command()
+def ask(
+    question: str,
+    kind: Annotated[list[str] | None, typer.Option(help="Only this kind (repeatable).")] = None,
+    doc: Annotated[list[str] | None, typer.Option(help="Only this document id (repeatable).")]
+    = None,
+    exclude_stale: Annotated[bool, typer.Option(help="Leave out stale documents.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Answer QUESTION from the knowledge base, citing its sources (or say it cannot)."""
+    from waymark.answer import Answerer
+    from waymark.embeddings import make_embeddings
+    from waymark.retrieval import Filters
+    from waymark.store import open_store
+
+    settings = get_settings()
+    if not question.strip():
+        err.print("[red]error:[/red] the question is empty")
+        raise typer.Exit(2)
+    filters = Filters(frozenset(kind) if kind else None, frozenset(doc) if doc else None,
+                      exclude_stale)
+    with _errors():
+        answerer = Answerer(open_store(settings), make_embeddings(settings))
+        result = answerer.ask(question, filters)
+    if as_json:
+        _print_json(result)
+        return
+    if result["escalation"]:
+        esc = result["escalation"]
+        out.print(f"[bold red]{esc['message']}[/bold red]", highlight=False)
+        for action in esc["actions"]:
+            out.print(f"  • {action}", highlight=False)
+        out.print()
+    out.print(result["answer"], highlight=False)
+    for c in result["citations"]:
+        where = ", ".join(filter(None, [c["section"], f"p. {c['page']}" if c["page"] else None]))
+        out.print(f"[{c['n']}] {c['title']} (v{c['version']}, {where}): “{c['quote']}”",
+                  highlight=False)
+    out.print(f"[dim]{result['advisory']}[/dim]")
+
+
+@app.command("eval")
+def evaluate(
+    knowledge: Annotated[Path | None, typer.Option(help="Default: knowledge/.")] = None,
+    questions: Annotated[Path, typer.Option()] = Path("evals/questions.yaml"),
+    vignettes: Annotated[Path, typer.Option()] = Path("evals/vignettes.yaml"),
+    as_json: JsonOption = False,
+) -> None:
+    """Measure Waymark on a pack against DESIGN.md's bars (exit 1 when a bar is missed)."""
+    from evals.report import print_report
+    from evals.runner import run_eval
+
+    settings = get_settings()
+    for path in (questions, vignettes):
+        if not path.exists():
+            err.print(f"[yellow]warning[/yellow] {path} not found; skipped")
+    with _errors():
+        report = run_eval(knowledge or settings.knowledge_dir, questions, vignettes, settings)
+    if as_json:
+        _print_json(report.to_json())
+    else:
+        print_report(report, out)
+    raise typer.Exit(1 if report.failures else 0)
+
+
+@app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Default WAYMARK_HOST (127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="Default WAYMARK_PORT (8000).")] = None,

@@ -77,6 +77,13 @@ class Passage:
         merged = f"; merged {len(self.hits)} neighbouring chunks" if len(self.hits) > 1 else ""
         return self.best.why() + merged
 
+    def locate(self, position: int) -> tuple[tuple[str, ...], int | None]:
+        """Section and page of the chunk holding `position` (merged chunks may differ)."""
+        for hit in self.hits:
+            if hit.chunk.start <= position < hit.chunk.end:
+                return hit.chunk.section, hit.chunk.page
+        return self.section, self.page
+
     def to_document(self) -> Document:
         meta = self.doc.meta
         return Document(page_content=self.text, metadata={

@@ -78,7 +78,7 @@ CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CHROMA_BATCH = 1000  # one upsert per thousand chunks: Chroma's cost is mostly per call
 
 # One open collection per Chroma location in this process: (generation it reflects, collection)
-_COLLECTIONS: dict[str, tuple[str, Any]] = {}
+_COLLECTIONS: dict[str, tuple[str, Any, Any]] = {}
 # The last snapshot read per side store in this process
 _SNAPSHOTS: dict[str, tuple[str, Snapshot]] = {}
 
@@ -207,21 +207,30 @@ class Store:
         A local Chroma keeps its index in memory, so a process that did not write a generation
         would not see it; reopening whenever the active generation moves fixes that.
         """
-        if self.settings.chroma_host:  # a server is shared: every client sees its writes
-            token, where = "server", f"{self.settings.chroma_host}:{self.settings.chroma_port}"
-        else:
-            token, where = self._active()[1], str(self.settings.chroma_path.resolve())
+        # a server is shared, so every client sees its writes; local files need re-reading
+        token = "server" if self.settings.chroma_host else self._active()[1]
+        where = self._chroma_where()
         cached = _COLLECTIONS.get(where)
         if cached is None or cached[0] != token:
-            _COLLECTIONS[where] = (token, self._open_collection(fresh=cached is not None))
-        return _COLLECTIONS[where][1]
+            _COLLECTIONS[where] = (token, *self._open_collection(fresh=cached is not None))
+        return _COLLECTIONS[where][2]
+
+    @property
+    def chroma_client(self) -> Any:
+        """The chromadb client behind `collection` (for langchain's Chroma wrapper)."""
+        return self.collection and _COLLECTIONS[self._chroma_where()][1]
+
+    def _chroma_where(self) -> str:
+        if self.settings.chroma_host:
+            return f"{self.settings.chroma_host}:{self.settings.chroma_port}"
+        return str(self.settings.chroma_path.resolve())
 
     def reload(self) -> None:
         """Forget this process's view of the vectors; the next access reads them from disk."""
-        for where in list(_COLLECTIONS):
-            _COLLECTIONS[where] = ("stale", _COLLECTIONS[where][1])
+        for where, (_, client, collection) in list(_COLLECTIONS.items()):
+            _COLLECTIONS[where] = ("stale", client, collection)
 
-    def _open_collection(self, fresh: bool) -> Any:
+    def _open_collection(self, fresh: bool) -> tuple[Any, Any]:
         import chromadb
         from chromadb.config import Settings as ChromaSettings
 
@@ -234,10 +243,12 @@ class Store:
                 chromadb.api.client.SharedSystemClient.clear_system_cache()
             client = chromadb.PersistentClient(path=str(self.settings.chroma_path),
                                                settings=chroma_settings)
-        return client.get_or_create_collection(
-            f"{self.settings.chroma_collection_prefix}-{self.embeddings_id}",
-            metadata={"hnsw:space": "cosine"}, embedding_function=None,
-        )
+        return client, client.get_or_create_collection(
+            self.collection_name, metadata={"hnsw:space": "cosine"}, embedding_function=None)
+
+    @property
+    def collection_name(self) -> str:
+        return f"{self.settings.chroma_collection_prefix}-{self.embeddings_id}"
 
     @contextmanager
     def ingest_lock(self) -> Iterator[None]:
@@ -359,6 +370,15 @@ class Store:
             ).fetchall()
         return {r["id"]: _stored_chunk(r) for r in rows}
 
+    def version_chunks(self, version_key: str) -> list[StoredChunk]:
+        """Every chunk of one stored version, in order."""
+        with self._db() as db:
+            rows = db.execute(
+                """SELECT c.*, v.doc_id FROM chunks c JOIN versions v ON v.key = c.version_key
+                   WHERE c.version_key = ? ORDER BY c.idx""", (version_key,),
+            ).fetchall()
+        return [_stored_chunk(r) for r in rows]
+
     def dense_search(self, vector: list[float], k: int,
                      keys: Sequence[str]) -> list[tuple[str, float]]:
         """(chunk id, cosine similarity) of the nearest chunks among versions `keys`."""
@@ -385,6 +405,19 @@ class Store:
                     ORDER BY score DESC LIMIT ?""", (match, *keys, k),
             ).fetchall()
         return [(r["rowid"], float(r["score"])) for r in rows]
+
+    def document_frequency(self, term: str) -> int:
+        """How many stored chunks contain `term` (FTS5 applies its own stemming)."""
+        if not any(ch.isalnum() for ch in term):
+            return 0
+        with self._db() as db:
+            row = db.execute("SELECT COUNT(*) AS n FROM chunks_fts WHERE chunks_fts MATCH ?",
+                             (f'"{term}"',)).fetchone()
+        return int(row["n"])
+
+    def chunk_rows(self) -> int:
+        with self._db() as db:
+            return int(db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
 
     def history(self, limit: int = 20) -> list[dict[str, Any]]:
         with self._db() as db:

@@ -1,0 +1,28 @@
+"""The eval report as tables."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from evals.runner import BARS, EvalReport
+
+
+def print_report(report: EvalReport, console: Console) -> None:
+    console.print(f"{report.documents} documents, {report.questions} questions, "
+                  f"{report.vignettes} vignettes")
+    bars = {name: f"{op} {bar:g}" for name, op, bar in BARS}
+    table = Table("metric", "Waymark", "baseline (dense only)", "bar")
+    for name, value in report.metrics.items():
+        base = report.baseline.get(name)
+        table.add_row(name, f"{value}", "" if base is None else f"{base}", bars.get(name, ""))
+    console.print(table)
+    if report.calibration:
+        console.print(f"refusal calibration on this pack: {report.calibration}")
+    for miss in report.misses[:40]:
+        console.print(f"[yellow]miss[/yellow] {miss}", highlight=False)
+    if report.failures:
+        for failure in report.failures:
+            console.print(f"[red]FAIL[/red] {failure}")
+    else:
+        console.print("[green]all bars met[/green]")

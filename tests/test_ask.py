@@ -1,0 +1,141 @@
+"""Grounded answers on a real store: cited sentences, refusal, escalation first, filters."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from conftest import CountingEmbeddings, make_pdf, write_doc, write_sidecar
+
+from ingest.pipeline import ingest
+from waymark.answer import ADVISORY, Answerer
+from waymark.config import Settings
+from waymark.retrieval import Filters
+from waymark.store import open_store
+
+TAXONOMY = """terms:
+  - id: disclosure-of-harm
+    label: Child has disclosed harm
+    phrases: [told me dad hits her, says she is scared to go home, disclosed abuse]
+  - id: persistent-absence
+    label: Persistent absence
+    phrases: [missing school, attendance below 90]
+"""
+
+
+@pytest.fixture
+def answerer(kb: Path, settings: Settings, embeddings: CountingEmbeddings) -> Answerer:
+    (kb / "taxonomy.yaml").write_text(TAXONOMY)
+    write_doc(kb, "threshold.md", "t-threshold", """
+        # Threshold guidance
+
+        ## Immediate risk
+
+        If a child is in immediate danger, call 999. Then contact the children's services front
+        door on 01632 960100. Do not wait for consent.
+
+        ## Persistent absence
+
+        When attendance falls below 90% the school attendance lead meets the family and agrees an
+        attendance support plan within two weeks.
+        """, kind="threshold", extra="""
+        levels: [{level: 1, name: Universal}, {level: 4, name: Specialist}]
+        indicators:
+          - {need: disclosure-of-harm, level: 4, immediate_risk: true, section: Immediate risk}
+          - {need: persistent-absence, level: 1, section: Persistent absence}
+        """)
+    write_doc(kb, "carers.md", "t-young-carers", """
+        # Young carers service
+
+        Young carers aged 8 to 17 get a carers assessment and a monthly activity club.
+        """, kind="service", review_by="2026-06-30", effective="2025-07-01",
+        source_url="https://www.example.org/carers")
+    pdf = make_pdf(kb / "talk.pdf", [
+        ["# 1. What the service offers", "Speech and language groups run weekly in family hubs."],
+        ["# 2. How to refer", "Health visitors refer toddlers using the Early Talk referral "
+         "form, with the screening result attached."],
+    ])
+    write_sidecar(pdf, "t-early-talk", kind="service")
+    ingest([kb], settings, embeddings=embeddings)
+    return Answerer(open_store(settings), embeddings)
+
+
+def assert_grounded(result: dict, answerer: Answerer) -> None:
+    assert result["citations"], result
+    assert result["advisory"] == ADVISORY
+    numbers = [int(n) for n in re.findall(r"\[(\d+)\]", result["answer"])]
+    assert sorted(set(numbers)) == [c["n"] for c in result["citations"]]
+    for citation in result["citations"]:
+        assert set(citation) >= {"n", "doc_id", "title", "kind", "version", "effective",
+                                 "section", "page", "quote", "url"}
+        text = " ".join((answerer.store.document_text(citation["doc_id"]) or "").split())
+        assert citation["quote"] in text, "quote is verbatim in the cited document"
+        assert len(citation["quote"]) >= 20
+
+
+def test_answer_cites_the_passage_it_came_from(answerer: Answerer) -> None:
+    result = answerer.ask("what do we do when attendance drops below 90%?")
+    assert result["refused"] is False and result["escalation"] is None
+    assert_grounded(result, answerer)
+    first = result["citations"][0]
+    assert first["doc_id"] == "t-threshold"
+    assert first["section"] == "Threshold guidance > Persistent absence"
+    assert "attendance support plan" in result["answer"]
+
+
+def test_pdf_answer_cites_its_page(answerer: Answerer) -> None:
+    result = answerer.ask("how do health visitors refer toddlers to early talk?")
+    assert_grounded(result, answerer)
+    citation = result["citations"][0]
+    assert citation["doc_id"] == "t-early-talk" and citation["page"] == 2
+    assert citation["section"] == "2. How to refer"
+    assert "Early Talk referral form" in citation["quote"]
+
+
+def test_stale_document_is_flagged(answerer: Answerer) -> None:
+    result = answerer.ask("what do young carers aged 8 to 17 get?")
+    assert_grounded(result, answerer)
+    cited = {c["doc_id"]: c for c in result["citations"]}
+    assert cited["t-young-carers"]["stale"] is True
+    assert cited["t-young-carers"]["url"] == "https://www.example.org/carers"
+    assert "was due for review on 2026-06-30" in result["answer"]
+
+
+def test_out_of_scope_question_is_refused_naming_closest_documents(answerer: Answerer) -> None:
+    result = answerer.ask("what is the recipe for a victoria sponge cake?")
+    assert result["refused"] is True and result["citations"] == []
+    assert result["answer"].startswith("The guidance in Waymark does not cover this")
+    assert "closest documents" in result["answer"] and result["closest"]
+    assert result["advisory"] == ADVISORY
+
+
+def test_escalation_comes_first_whatever_was_asked(answerer: Answerer) -> None:
+    result = answerer.ask("she told me dad hits her - which activity club could she join?")
+    escalation = result["escalation"]
+    assert escalation is not None
+    assert "immediate risk" in escalation["message"]
+    assert escalation["actions"][0] == "If a child is in immediate danger, call 999."
+    assert escalation["citation"]["doc_id"] == "t-threshold"
+    assert escalation["citation"]["section"] == "Threshold guidance > Immediate risk"
+    assert escalation["concerns"] == ["disclosure-of-harm"]
+
+
+def test_negated_risk_does_not_escalate(answerer: Answerer) -> None:
+    result = answerer.ask("no disclosed abuse, but she keeps missing school: what next?")
+    assert result["escalation"] is None
+
+
+def test_filters_restrict_the_documents(answerer: Answerer) -> None:
+    result = answerer.ask("how do health visitors refer toddlers to early talk?",
+                          Filters(kinds=frozenset({"threshold"})))
+    assert all(c["kind"] == "threshold" for c in result["citations"])
+    stale_free = answerer.run("what do young carers aged 8 to 17 get?",
+                              Filters(exclude_stale=True))
+    assert all(p.doc.doc_id != "t-young-carers" for p in stale_free.passages)
+
+
+def test_empty_knowledge_base_refuses(tmp_path: Path, embeddings: CountingEmbeddings) -> None:
+    empty = Answerer(open_store(Settings(data_dir=tmp_path / "none")), embeddings)
+    result = empty.ask("how do I refer to health visiting?")
+    assert result["refused"] is True and "knowledge base is empty" in result["answer"]

@@ -1,0 +1,63 @@
+"""Sentence splitting with exact spans, and phrase finding with negation and tense."""
+
+from __future__ import annotations
+
+import pytest
+
+from waymark.models import Taxonomy
+from waymark.phrases import PhraseIndex
+from waymark.sentences import clean, split_sentences
+
+
+def test_sentences_keep_exact_spans_and_skip_wrapping() -> None:
+    text = ("4. How to refer\nHealth visitors refer using the form, with the WellComm\n"
+            "result attached. Parents can ask at a hub, e.g. Hub North. Done!\n"
+            "- talk to the family, and\n- obtain consent.\n## Next\nPara line\ncontinues.")
+    sentences = split_sentences(text, offset=100)
+    assert [s.text for s in sentences] == [
+        "How to refer",
+        "Health visitors refer using the form, with the WellComm\nresult attached.",
+        "Parents can ask at a hub, e.g. Hub North.", "Done!",
+        "talk to the family, and", "obtain consent.", "## Next", "Para line\ncontinues.",
+    ]
+    assert [s.is_heading for s in sentences] == [True, False, False, False, False, False, True,
+                                                 False]
+    for sentence in sentences:
+        assert text[sentence.start - 100:sentence.end - 100] == sentence.text
+
+
+def test_clean_removes_markdown() -> None:
+    assert clean("- **Do not wait** for `consent`, see [the guide](https://x.example)") == \
+        "Do not wait for consent, see the guide (https://x.example)"
+
+
+TAXONOMY = Taxonomy.model_validate({"terms": [
+    {"id": "persistent-absence", "label": "Persistent absence",
+     "phrases": ["missing school", "attendance below 90"]},
+    {"id": "parental-substance-misuse", "label": "Parental substance misuse",
+     "phrases": ["drinks heavily", "drink", "drug use"]},
+    {"id": "unexplained-injury", "label": "Unexplained injury", "phrases": ["bruise"]},
+]})
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("He keeps missing school.", {("persistent-absence", "present")}),
+    ("No concerns about missing school now.", {("persistent-absence", "negated")}),
+    ("Attendance below 90% is not a concern any more", {("persistent-absence", "negated")}),
+    ("Dad used to drink, sober two years", {("parental-substance-misuse", "past")}),
+    ("Mum drinks heavily most nights", {("parental-substance-misuse", "present")}),
+    ("Bruises on his arms he couldn't explain", {("unexplained-injury", "present")}),
+    ("no marks or bruises seen", {("unexplained-injury", "negated")}),
+    ("Missing school a lot but dad doesn't drink",
+     {("persistent-absence", "present"), ("parental-substance-misuse", "negated")}),
+    ("Mum\u2019s drug use", {("parental-substance-misuse", "present")}),
+])
+def test_phrases_with_negation_and_tense(text: str, expected: set[tuple[str, str]]) -> None:
+    found = {(m.term_id, m.status) for m in PhraseIndex(TAXONOMY).find(text)}
+    assert found == expected
+
+
+def test_match_spans_point_into_the_text() -> None:
+    text = "Mum says he is missing school. Dad drinks heavily."
+    spans = [text[m.start:m.end] for m in PhraseIndex(TAXONOMY).find(text)]
+    assert spans == ["missing school", "drinks heavily"]

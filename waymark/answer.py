@@ -1,0 +1,195 @@
+"""Grounded answers without an LLM: escalation first, then retrieval, an answerability decision,
+and a short answer composed of the retrieved documents' own sentences, each numbered to its
+citation. When the evidence does not answer the question, a plain refusal instead."""
+
+from __future__ import annotations
+
+import math
+import uuid
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from langchain_core.embeddings import Embeddings
+
+from waymark import escalation
+from waymark.citations import MIN_QUOTE_CHARS, Citation
+from waymark.retrieval import Filters, HybridRetriever, Passage
+from waymark.sentences import Sentence, clean, normalise_quote, split_sentences
+from waymark.store import Snapshot, Store
+from waymark.terms import content_terms, stem
+
+ADVISORY = ("Waymark advises; it never decides. Check the cited guidance, use your professional "
+            "judgement and discuss decisions with your manager or safeguarding lead.")
+
+# Calibrated on the golden questions (evals/questions.yaml) by `waymark eval --calibrate`:
+# refuse when the best passage is semantically far from the question, or when the question's
+# distinctive words are mostly absent from the best passages.
+MIN_DENSE = 0.40
+MIN_COVERAGE = 0.50
+
+ANSWER_WORDS = 120
+PASSAGES = 5
+PASSAGES_FOR_ANSWER = 4
+MAX_SENTENCES_PER_PASSAGE = 2
+MIN_SENTENCE_OVERLAP = 0.2  # share of the question's weighted words a further sentence must hold
+
+
+@dataclass
+class Candidate:
+    passage: Passage
+    rank: int
+    sentence: Sentence
+    overlap: float
+    score: float
+
+
+@dataclass
+class Decision:
+    """Why the question was answered or refused: the two calibrated signals."""
+
+    dense: float
+    coverage: float
+    refused: bool
+    missing: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Outcome:
+    result: dict[str, Any]
+    passages: list[Passage]
+    decision: Decision
+
+
+class Answerer:
+    def __init__(self, store: Store, embeddings: Embeddings) -> None:
+        self.store = store
+        self.retriever = HybridRetriever(store, embeddings)
+
+    # ------------------------------------------------------------------ term weights
+
+    def weights(self, terms: list[str], snapshot: Snapshot) -> dict[str, float]:
+        total = max(_rows(self.store, snapshot.generation), 1)
+        return {t: _idf(self.store, snapshot.generation, t, total) for t in terms}
+
+    # ------------------------------------------------------------------ the pipeline
+
+    def ask(self, question: str, filters: Filters | None = None) -> dict[str, Any]:
+        """The `POST /ask` object (DESIGN.md)."""
+        return self.run(question, filters).result
+
+    def run(self, question: str, filters: Filters | None = None) -> Outcome:
+        """The answer with the evidence behind it (passages and the refusal decision)."""
+        snapshot = self.store.snapshot()
+        signals = escalation.detect(question, snapshot)
+        passages = self.retriever.passages(question, PASSAGES, filters, snapshot)
+        terms = content_terms(question)
+        weights = self.weights(terms, snapshot)
+        decision = self.decide(passages, terms, weights)
+        result: dict[str, Any] = {
+            "answer": "", "citations": [], "refused": decision.refused,
+            "escalation": escalation.escalation(signals, self.store), "advisory": ADVISORY,
+            "mode": "extractive", "answer_id": uuid.uuid4().hex,
+        }
+        if decision.refused:
+            result["answer"] = refusal_text(passages)
+            result["closest"] = [{"doc_id": p.doc.doc_id, "title": p.doc.meta.title}
+                                 for p in _distinct_docs(passages)[:3]]
+        else:
+            result["answer"], citations = compose(passages, terms, weights)
+            result["citations"] = [c.to_json(n) for n, c in enumerate(citations, start=1)]
+        return Outcome(result, passages, decision)
+
+    def decide(self, passages: list[Passage], terms: list[str],
+               weights: dict[str, float]) -> Decision:
+        if not passages:
+            return Decision(0.0, 0.0, True, terms)
+        dense = max(p.dense_score for p in passages[:3])
+        present = set().union(*(set(content_terms(p.text)) for p in passages[:3]))
+        total = sum(weights.values()) or 1.0
+        coverage = sum(w for t, w in weights.items() if t in present) / total if terms else 0.0
+        missing = [t for t in terms if t not in present]
+        refused = dense < MIN_DENSE or coverage < MIN_COVERAGE
+        return Decision(dense, coverage, refused, missing)
+
+
+@lru_cache(maxsize=8)
+def _rows(store: Store, generation: int | None) -> int:
+    return store.chunk_rows()
+
+
+@lru_cache(maxsize=4096)
+def _idf(store: Store, generation: int | None, term: str, total: int) -> float:
+    df = store.document_frequency(term)
+    return math.log(1 + (total - df + 0.5) / (df + 0.5))
+
+
+def _distinct_docs(passages: list[Passage]) -> list[Passage]:
+    seen: dict[str, Passage] = {}
+    for passage in passages:
+        seen.setdefault(passage.doc.doc_id, passage)
+    return list(seen.values())
+
+
+def refusal_text(passages: list[Passage]) -> str:
+    closest = _distinct_docs(passages)[:3]
+    text = "The guidance in Waymark does not cover this, so I cannot answer it."
+    if closest:
+        names = "; ".join(f"{p.doc.meta.title} ({p.doc.doc_id})" for p in closest)
+        text += f" The closest documents are: {names}."
+        owner = closest[0].doc.meta.owner
+        ask = f"{owner}, who maintain(s) the closest document," if owner else "the document owner"
+        text += f" Ask {ask} or your team lead or early help duty line."
+    else:
+        text += " The knowledge base is empty: ask your team lead or early help duty line."
+    return text
+
+
+def _candidates(passages: list[Passage], terms: list[str],
+                weights: dict[str, float]) -> list[Candidate]:
+    total = sum(weights.values()) or 1.0
+    top = passages[0].score if passages else 1.0
+    found = []
+    for rank, passage in enumerate(passages[:PASSAGES_FOR_ANSWER]):
+        for sentence in split_sentences(passage.text, passage.start):
+            if sentence.is_heading or len(normalise_quote(sentence.text)) < MIN_QUOTE_CHARS:
+                continue
+            have = {stem(w) for w in content_terms(sentence.text)}
+            overlap = sum(weights[t] for t in terms if t in have) / total
+            found.append(Candidate(passage, rank, sentence, overlap,
+                                   overlap + 0.3 * passage.score / top))
+    return found
+
+
+def compose(passages: list[Passage], terms: list[str],
+            weights: dict[str, float]) -> tuple[str, list[Citation]]:
+    """About ANSWER_WORDS words of the passages' own sentences, each cited."""
+    candidates = sorted(_candidates(passages, terms, weights), key=lambda c: -c.score)
+    chosen: list[Candidate] = []
+    words = 0
+    for cand in candidates:
+        if chosen and cand.overlap < MIN_SENTENCE_OVERLAP:
+            break
+        if sum(c.passage is cand.passage for c in chosen) >= MAX_SENTENCES_PER_PASSAGE:
+            continue
+        length = len(cand.sentence.text.split())
+        if chosen and words + length > ANSWER_WORDS:
+            continue
+        chosen.append(cand)
+        words += length
+    chosen.sort(key=lambda c: (c.rank, c.sentence.start))
+    citations: list[Citation] = []
+    statements: list[str] = []
+    for cand in chosen:
+        passage, sentence = cand.passage, cand.sentence
+        section, page = passage.locate(sentence.start)
+        citation = Citation(passage.doc, normalise_quote(sentence.text), section, page,
+                            sentence.start, sentence.end)
+        citations.append(citation)
+        statements.append(f"{clean(sentence.text)} [{len(citations)}]")
+    stale = [(n, c) for n, c in enumerate(citations, start=1) if c.doc.meta.is_stale()]
+    for n, citation in stale:
+        meta = citation.doc.meta
+        statements.append(f"Note: [{n}] comes from {meta.title}, which was due for review on "
+                          f"{meta.review_by}; check it is still current before relying on it.")
+    return " ".join(statements), citations

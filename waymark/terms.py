@@ -1,0 +1,37 @@
+"""Content words of a question or sentence, stemmed, for matching them against each other."""
+
+from __future__ import annotations
+
+from waymark.phrases import words
+
+# Function words and question scaffolding: they say nothing about what the guidance must cover.
+STOPWORDS = frozenset("""
+a about above after again all also am an and any are as at be because been before being below
+between both but by can could did do does doing done down during each few for from further get
+gets got had has have having he her here hers him his how i if in into is it its itself just me
+might more most my no nor not now of off on once only or other our ours out over own same she
+should so some such than that the their theirs them then there these they this those through to
+too under until up very was we were what when where which while who whom why will with would you
+your yours yourself anyone someone something anything tell know need needs want wants please
+pls thanks thank hi hello ok okay u ur im i'm i've we're there's what's it's whats hows
+""".split())
+
+_SUFFIXES = ("ations", "ation", "ments", "ment", "ness", "ances", "ance", "ences", "ence",
+             "ings", "ing", "edly", "ers", "er", "ed", "ly", "ies", "es", "s")
+
+
+def stem(word: str) -> str:
+    """A light suffix stripper: 'attending', 'attendance' and 'attends' all give 'attend'."""
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)]
+    return word
+
+
+def content_terms(text: str) -> list[str]:
+    """Stems of the words that carry meaning, in order, without repeats."""
+    seen: dict[str, None] = {}
+    for word in words(text):
+        if word not in STOPWORDS and (len(word) > 1 or word.isdigit()):
+            seen.setdefault(stem(word), None)
+    return list(seen)
