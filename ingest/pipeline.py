@@ -26,8 +26,9 @@ from waymark.loaders import LoadedDocument, fingerprint, load_document
 from waymark.metadata import load_taxonomy
 from waymark.models import DocumentMeta, ServiceMeta, Taxonomy, ThresholdMeta
 from waymark.store import NewVersion, Store, open_store
+from waymark.vocabulary import vocabulary_of
 
-PIPELINE_VERSION = "1"  # bump when loading or chunking changes, to re-index everything
+PIPELINE_VERSION = "2"  # bump when loading or chunking changes, to re-index everything
 
 WRITE_BATCH = 500  # chunks per store write: bounds the work an interrupted run loses
 
@@ -246,7 +247,8 @@ def _index(planned: list[Planned], store: Store, embeddings: Embeddings,
             if progress:
                 progress(done, total)
         batch.append(NewVersion(item.key, item.sha256, item.meta, item.loaded.text, item.chunks,
-                                vectors, item.loaded.pages))
+                                vectors, item.loaded.pages,
+                                vocabulary_of(f"{item.meta.title}\n{item.loaded.text}")))
         if sum(len(v.chunks) for v in batch) >= WRITE_BATCH:
             store.write_versions(batch)
             batch = []

@@ -37,7 +37,7 @@ def answerer(kb: Path, settings: Settings, embeddings: CountingEmbeddings) -> An
 
         ## Persistent absence
 
-        When attendance falls below 90% the school attendance lead meets the family and agrees an
+        When attendance drops below 90% the school attendance lead meets the family and agrees an
         attendance support plan within two weeks.
         """, kind="threshold", extra="""
         levels: [{level: 1, name: Universal}, {level: 4, name: Specialist}]

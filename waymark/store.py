@@ -73,6 +73,11 @@ CREATE TABLE IF NOT EXISTS generation_docs (
 );
 CREATE INDEX IF NOT EXISTS generation_docs_key ON generation_docs(version_key);
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS version_words (
+    version_key TEXT NOT NULL,
+    word TEXT NOT NULL,
+    PRIMARY KEY (version_key, word)
+) WITHOUT ROWID;
 """
 
 CHROMA_BATCH = 1000  # one upsert per thousand chunks: Chroma's cost is mostly per call
@@ -136,6 +141,7 @@ class NewVersion:
     chunks: list[Chunk]
     vectors: list[list[float]]
     pages: int | None
+    words: frozenset[str] = frozenset()  # stems of the document's words, for answerability
 
 
 @dataclass(frozen=True)
@@ -406,6 +412,16 @@ class Store:
             ).fetchall()
         return [(r["rowid"], float(r["score"])) for r in rows]
 
+    def words(self, keys: Sequence[str]) -> set[str]:
+        """Every word stem of the given versions (what the knowledge base can talk about)."""
+        if not keys:
+            return set()
+        with self._db() as db:
+            rows = db.execute(
+                f"SELECT DISTINCT word FROM version_words WHERE version_key IN "
+                f"({','.join('?' * len(keys))})", list(keys)).fetchall()
+        return {r["word"] for r in rows}
+
     def document_frequency(self, term: str) -> int:
         """How many stored chunks contain `term` (FTS5 applies its own stemming)."""
         if not any(ch.isalnum() for ch in term):
@@ -414,6 +430,16 @@ class Store:
             row = db.execute("SELECT COUNT(*) AS n FROM chunks_fts WHERE chunks_fts MATCH ?",
                              (f'"{term}"',)).fetchone()
         return int(row["n"])
+
+    def phrase_exists(self, phrase: str) -> bool:
+        """Whether any stored chunk holds these words in this order (FTS5 phrase query)."""
+        words = list(_fts_terms(phrase))
+        if not words:
+            return False
+        with self._db() as db:
+            row = db.execute("SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT 1",
+                             ('"' + " ".join(words) + '"',)).fetchone()
+        return row is not None
 
     def chunk_rows(self) -> int:
         with self._db() as db:
@@ -487,6 +513,8 @@ class Store:
             )
             db.execute("INSERT INTO chunks_fts (rowid, text, section, title) VALUES (?,?,?,?)",
                        (cur.lastrowid, chunk.text, " ".join(chunk.section), meta.title))
+        db.executemany("INSERT OR IGNORE INTO version_words (version_key, word) VALUES (?, ?)",
+                       [(key, word) for word in sorted(version.words)])
 
     def commit_generation(
         self, generation: int, docs: dict[str, tuple[str, str]], taxonomy: Taxonomy,
@@ -540,6 +568,7 @@ class Store:
                 db.execute("DELETE FROM chunks_fts WHERE rowid IN "
                            "(SELECT rowid FROM chunks WHERE version_key = ?)", (key,))
                 db.execute("DELETE FROM chunks WHERE version_key = ?", (key,))
+                db.execute("DELETE FROM version_words WHERE version_key = ?", (key,))
                 db.execute("DELETE FROM versions WHERE key = ?", (key,))
 
 

@@ -14,10 +14,14 @@ should so some such than that the their theirs them then there these they this t
 too under until up very was we were what when where which while who whom why will with would you
 your yours yourself anyone someone something anything tell know need needs want wants please
 pls thanks thank hi hello ok okay u ur im i'm i've we're there's what's it's whats hows
+can't cannot don't doesn't didn't isn't aren't wasn't haven't hasn't won't wouldn't shouldn't
+couldn't they're you're who've we've they've i'd i'll she's he's that's actually really anyway
+just still even maybe quite soon latest also currently usually basically info ring call phone
+himself herself themselves myself yourselves lovely strictly pretty very much many lot lots
 """.split())
 
-_SUFFIXES = ("ations", "ation", "ments", "ment", "ness", "ances", "ance", "ences", "ence",
-             "ings", "ing", "edly", "ers", "er", "ed", "ly", "ies", "es", "s")
+_SUFFIXES = ("ations", "ation", "ions", "ion", "ments", "ment", "ness", "ances", "ance",
+             "ences", "ence", "ings", "ing", "edly", "ers", "er", "ed", "ly", "ies", "es", "s")
 
 
 def stem(word: str) -> str:
