@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from waymark.family import Family
 from waymark.models import Kind
 from waymark.retrieval import Filters
 
@@ -27,3 +28,35 @@ class AskRequest(BaseModel):
         if not question.strip():
             raise ValueError("the question is empty: type what you want to know")
         return question
+
+
+class CaseRequest(BaseModel):
+    """A family as structured facts or as a worker's free-text description (one of the two)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    family: Family | None = Field(None, description="Structured facts (DESIGN.md).")
+    text: str | None = Field(None, max_length=5000, description="The family, in your words.")
+
+
+class EligibilityRequest(CaseRequest):
+    service_id: str = Field(min_length=1, max_length=120)
+
+
+class SignpostRequest(CaseRequest):
+    limit: int = Field(10, ge=1, le=50)
+
+
+class AuditCaseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    case_ref: str = Field(min_length=1, max_length=120)
+    applied_level: int = Field(ge=1, le=9)
+    family: Family | None = None
+    text: str | None = Field(None, max_length=5000)
+
+
+class AuditRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    cases: list[AuditCaseIn] = Field(min_length=1, max_length=2000)

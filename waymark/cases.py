@@ -12,7 +12,7 @@ from waymark import escalation
 from waymark.answer import ADVISORY
 from waymark.citations import cite_section
 from waymark.eligibility import Assessment, assess
-from waymark.errors import WaymarkError
+from waymark.errors import CaseInputError, UnknownService
 from waymark.extract import extract_family
 from waymark.family import Family
 from waymark.models import ServiceMeta
@@ -21,14 +21,6 @@ from waymark.threshold import Suggestion, suggest, threshold_documents
 
 DECISION_ADVISORY = (ADVISORY + " An eligibility, signposting or threshold answer is a "
                      "suggestion to support your professional judgement, not a decision.")
-
-
-class CaseInputError(WaymarkError):
-    """The family facts or text cannot be used; the message says what to fix."""
-
-
-class UnknownService(WaymarkError):
-    """No service with that id in the knowledge base."""
 
 
 @dataclass
@@ -80,7 +72,7 @@ class Cases:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    def _escalation(self, case: Case, snapshot: Snapshot) -> dict[str, Any] | None:
+    def escalation_for(self, case: Case, snapshot: Snapshot) -> dict[str, Any] | None:
         signals = escalation.detect(case.text or "", snapshot, case.family.terms)
         return escalation.escalation(signals, self.store)
 
@@ -100,7 +92,7 @@ class Cases:
         level = suggest(case.family, snapshot).level
         result = assess(service, case.family, snapshot.taxonomy, level, self.store)
         return {
-            "escalation": self._escalation(case, snapshot),
+            "escalation": self.escalation_for(case, snapshot),
             "service_id": service_id, "title": service.meta.title, "verdict": result.verdict,
             "criteria": [c.to_json(n) for n, c in enumerate(result.criteria, start=1)],
             "missing": result.missing, "level_used": {"level": result.level_used,
@@ -119,7 +111,7 @@ class Cases:
         kept = sorted((a for a in assessments if a.verdict != "does_not_meet"), key=_fit)
         services = [_signpost_row(a) for a in kept[:limit]]
         result: dict[str, Any] = {
-            "escalation": self._escalation(case, snapshot), "services": services,
+            "escalation": self.escalation_for(case, snapshot), "services": services,
             "suggested_level": suggestion.level, "family": case.echo(),
             "advisory": DECISION_ADVISORY,
         }
@@ -155,7 +147,7 @@ class Cases:
         case = read_case(snapshot, family, text)
         suggestion = suggest(case.family, snapshot, self.store)
         return {
-            "escalation": self._escalation(case, snapshot),
+            "escalation": self.escalation_for(case, snapshot),
             "level": suggestion.level, "level_name": suggestion.level_name,
             "indicators": [m.to_json(n) for n, m in enumerate(suggestion.indicators, start=1)],
             "family": case.echo(),

@@ -51,6 +51,9 @@ class MiniLMEmbeddings(Embeddings):
         if self._threads:
             options.intra_op_num_threads = self._threads
         options.log_severity_level = 3
+        # idle worker threads would otherwise spin for a while after each text, taking the
+        # core that the word search, Chroma or another process needs
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         return onnxruntime.InferenceSession(
             str(local_model_path()), options, providers=["CPUExecutionProvider"]
         )
@@ -89,7 +92,12 @@ def embeddings_id(settings: Settings) -> str:
     return MiniLMEmbeddings.model_id
 
 
-def make_embeddings(settings: Settings) -> Embeddings:
+QUERY_THREADS = 1  # retrieval runs its word search beside the query embedding: leave it a core
+
+
+def make_embeddings(settings: Settings, for_queries: bool = False) -> Embeddings:
+    """The configured embeddings; `for_queries` tunes the local model for one short text at a
+    time next to other work, rather than for ingest's long runs."""
     if settings.embeddings == "openai":
         if not settings.embeddings_base_url:
             raise WaymarkError("WAYMARK_EMBEDDINGS=openai needs WAYMARK_EMBEDDINGS_BASE_URL")
@@ -102,4 +110,4 @@ def make_embeddings(settings: Settings) -> Embeddings:
             openai_api_key=SecretStr(settings.embeddings_api_key or "not-needed"),
             check_embedding_ctx_length=False,
         )
-    return MiniLMEmbeddings(settings.embed_threads)
+    return MiniLMEmbeddings(QUERY_THREADS if for_queries else settings.embed_threads)

@@ -34,5 +34,13 @@ class DocumentError(WaymarkError):
         return f"{where}: {what}" + (f". {self.hint}" if self.hint else "")
 
 
+class CaseInputError(WaymarkError):
+    """The family facts or text cannot be used; the message says what to fix."""
+
+
+class UnknownService(WaymarkError):
+    """No service with that id in the knowledge base."""
+
+
 class StoreError(WaymarkError):
     """The knowledge base cannot be read or written."""

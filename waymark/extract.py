@@ -35,6 +35,13 @@ _AGED = re.compile(rf"\baged?\s+(?:about\s+|nearly\s+|almost\s+)?{_NUM}(?:\s*{_U
 _PARENT_AGE = re.compile(rf"\b(?P<who>{PARENT_WORDS})\b\s*(?:is|,|\(|-|aged|who is|age)?\s*"
                          rf"\(?\s*(?P<num>\d{{2}})\b(?!\s*(?:weeks?|wks?|months?|%))", re.I)
 _MULTIPLE = re.compile(r"\b(?P<kind>twins|triplets)\b", re.I)
+# "children are 6 and 10", "aged 2 and 4", "kids 3, 5 and 9"
+_AGE_LIST = re.compile(r"\b(?:(?:children|kids|boys|girls|sons|daughters|siblings)\s+(?:are\s+|"
+                       r"aged\s+|of\s+)?|aged\s+|ages\s+)(?P<list>\d{1,2}(?:\.\d)?(?:\s*(?:,|and|&)"
+                       r"\s*\d{1,2}(?:\.\d)?)+)\b(?!\s*(?:weeks?|months?|mths?))", re.I)
+# "he is 2", "she's 14"
+_PRONOUN_AGE = re.compile(r"\b(?:he|she)(?:'s|\s+is)\s+(?:now\s+)?(?P<num>\d{1,2})\b"
+                          r"(?!\s*(?:weeks?|wks?|months?|%|am|pm))", re.I)
 _DURATION_BEFORE = {"for", "past", "last", "over", "within", "sober", "clean", "after", "since",
                     "in", "every", "ago", "than", "under", "below", "above"}
 _DURATION_AFTER = re.compile(r"^\s*(?:ago|sober|clean|later|of (?:school|age)|pregnant)", re.I)
@@ -49,8 +56,12 @@ _PLACE_CUE = re.compile(r"\b(?:in|lives in|living in|live in|postcode|district|a
                         re.I)
 
 _CONSENT = re.compile(r"\b(consent\w*|agree\w*|happy (?:for|to|with)|willing|keen|"
-                      r"wants? (?:help|support|a referral|to be referred|early help)|"
-                      r"declin\w*|refus\w*|withdr\w*|(?:does ?n[o']t|do ?n[o']t) want)\b", re.I)
+                      r"wants?|declin\w*|refus\w*|withdr\w*)\b", re.I)
+# What consent is about: a word like "wants" or "declined" counts only next to one of these.
+_CONSENT_OBJECT = re.compile(r"\b(referr\w*|refer|help|support|service|early help|assessment|"
+                             r"offer\w*|involvement|work with|intervention|programme|group|"
+                             r"visit\w*|key worker|plan|information shared|share information)\b",
+                             re.I)
 _NO_CONSENT = re.compile(r"(?:\b(?:not|no|never|declin\w*|refus\w*|withdr\w*|unwilling|"
                          r"against)\b|n't\b)", re.I)
 _LEVEL = re.compile(r"\blevel\s*(?:of need\s*)?([1-9])\b", re.I)
@@ -102,6 +113,23 @@ def _ages(text: str, facts: Extraction, pregnant: bool | None
             parents.append(age)
             taken.append((match.start("num"), match.end("num")))
             facts.evidence.append({"fact": "parent age", "value": age, "text": match.group()})
+    for match in _AGE_LIST.finditer(text):
+        ages = [float(n) for n in re.findall(r"\d{1,2}(?:\.\d)?", match.group("list"))]
+        children += [a for a in ages if a <= 25]
+        taken.append((match.start(), match.end()))
+        facts.evidence.append({"fact": "child ages", "value": ages, "text": match.group()})
+    for match in _PRONOUN_AGE.finditer(text):
+        age = float(match.group("num"))
+        if free(match.start(), match.end()):
+            taken.append((match.start(), match.end()))
+            if pregnant and age >= 12:
+                parents.append(age)
+                facts.evidence.append({"fact": "parent age", "value": age,
+                                       "text": match.group()})
+            elif age <= 25:
+                children.append(age)
+                facts.evidence.append({"fact": "child age", "value": age, "count": 1,
+                                       "text": match.group()})
     for pattern in (_AGED, _AGE):
         for match in pattern.finditer(text):
             if not free(match.start(), match.end()):
@@ -164,9 +192,9 @@ def _consent(text: str, facts: Extraction) -> bool | None:
     for clause in _CLAUSE.split(text):
         for match in _CONSENT.finditer(clause):
             word = match.group(1).lower()
-            if word.startswith(("agree", "consent")) and re.match(
-                    r"\s*(?:with|that)\b", clause[match.end():]) and "consent" not in word:
-                continue  # "agrees with the school" is not consent to a referral
+            if not word.startswith("consent") and not _CONSENT_OBJECT.search(
+                    clause[match.start():match.end() + 60]):
+                continue  # "doesn't want to go home", "refuses to eat": not about consent
             window = clause[max(0, match.start() - 30):match.end()]
             negative = bool(_NO_CONSENT.search(window))
             answer = not negative

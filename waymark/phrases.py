@@ -27,16 +27,17 @@ NEGATIONS_BEFORE = [
 ]
 NEGATIONS_AFTER = [
     "not a concern", "not an issue", "no longer a concern", "no longer an issue", "is fine",
-    "are fine", "resolved", "has stopped", "have stopped", "stopped", "ruled out",
+    "are fine", "resolved", "has stopped", "have stopped", "ruled out",
     "not a problem", "no concerns", "none", "no issues", "are good", "is good", "now good",
 ]
 PAST_BEFORE = ["used to", "previously", "in the past", "formerly", "history of", "years ago",
                "had been", "past history of"]
 PAST_AFTER = ["in the past", "years ago", "now sober", "sober for", "sober", "clean for",
-              "is clean", "abstinent", "in recovery", "recovered", "previously", "before"]
+              "is clean", "abstinent", "in recovery", "recovered", "previously"]
 
 WINDOW_BEFORE = 5  # words
-WINDOW_AFTER = 5
+WINDOW_AFTER = 8
+CUE_START_AFTER = 2  # a cue after the phrase must begin within 2 words ("drinking has stopped")
 
 Status = Literal["present", "negated", "past"]
 
@@ -69,10 +70,13 @@ class Match:
     end: int
 
 
-def _contains(haystack: list[str], cues: Iterable[tuple[str, ...]]) -> bool:
+def _contains(haystack: list[str], cues: Iterable[tuple[str, ...]],
+              starts: int | None = None) -> bool:
+    """Whether some cue occurs in `haystack` (beginning within its first `starts` words)."""
     for cue in cues:
         n = len(cue)
-        if any(tuple(haystack[i:i + n]) == cue for i in range(len(haystack) - n + 1)):
+        last = len(haystack) - n + 1 if starts is None else min(starts + 1, len(haystack) - n + 1)
+        if any(tuple(haystack[i:i + n]) == cue for i in range(max(last, 0))):
             return True
     return False
 
@@ -121,9 +125,11 @@ class PhraseIndex:
             end = i + len(phrase)
             before, after = tokens[max(0, i - WINDOW_BEFORE):i], tokens[end:end + WINDOW_AFTER]
             status: Status = "present"
-            if _contains(before, self._neg_before) or _contains(after, self._neg_after):
+            if (_contains(before, self._neg_before)
+                    or _contains(after, self._neg_after, CUE_START_AFTER)):
                 status = "negated"
-            elif _contains(before, self._past_before) or _contains(after, self._past_after):
+            elif (_contains(before, self._past_before)
+                  or _contains(after, self._past_after, CUE_START_AFTER)):
                 status = "past"
             found.append(Match(term_id, original, status, offset + spans[i][0],
                                offset + spans[end - 1][1]))

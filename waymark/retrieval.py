@@ -5,6 +5,7 @@ keeps the ranks and scores that explain why it was chosen."""
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +16,8 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from waymark.store import Snapshot, Store, StoredChunk, StoredDocument
+
+_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="waymark-lexical")
 
 RRF_K = 60  # the constant of Cormack et al. (2009): dampens the weight of the very top ranks
 DEPTH = 30  # candidates taken from each side before fusion
@@ -143,10 +146,17 @@ class HybridRetriever:
              snapshot: Snapshot | None = None) -> list[Hit]:
         snapshot = snapshot or self.store.snapshot()
         today = dt.date.today()
-        keys = [doc.version_key for doc in snapshot.documents.values()
-                if (filters or Filters()).admits(doc, today)]
-        dense_ids = self.store.dense_search(self.embeddings.embed_query(query), DEPTH, keys)
-        lexical_ids = self.store.lexical_search(query, DEPTH, keys)
+        if filters is None or filters == Filters():
+            keys, whole = snapshot.keys, True
+        else:
+            keys = [doc.version_key for doc in snapshot.documents.values()
+                    if filters.admits(doc, today)]
+            whole = len(keys) == len(snapshot.documents)
+        # The word search runs beside the embedding and vector search: both wait on native code.
+        lexical_job = _POOL.submit(self.store.lexical_search, query, DEPTH, keys, whole)
+        dense_ids = self.store.dense_search(self.embeddings.embed_query(query), DEPTH, keys,
+                                            whole_base=whole)
+        lexical_ids = lexical_job.result()
         by_id = self.store.chunks_by_id([cid for cid, _ in dense_ids])
         by_row = self.store.chunks_by_rowid([rowid for rowid, _ in lexical_ids])
         dense = [(by_id[cid], score) for cid, score in dense_ids if cid in by_id]

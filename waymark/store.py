@@ -14,9 +14,11 @@ import datetime as dt
 import fcntl
 import json
 import sqlite3
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -125,7 +127,7 @@ class Snapshot:
     documents: dict[str, StoredDocument]
     taxonomy: Taxonomy
 
-    @property
+    @cached_property
     def keys(self) -> list[str]:
         return [doc.version_key for doc in self.documents.values()]
 
@@ -169,6 +171,7 @@ class Store:
     def __init__(self, settings: Settings, embeddings_id: str) -> None:
         self.settings = settings
         self.embeddings_id = embeddings_id
+        self._local = threading.local()
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         with self._db() as db:
             db.executescript(SCHEMA)
@@ -177,23 +180,36 @@ class Store:
 
     @contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:
+        """This thread's connection, opened once and reopened if the file was replaced."""
         try:
-            db = sqlite3.connect(self.settings.sqlite_path, timeout=30, isolation_level=None)
-        except sqlite3.Error as exc:
-            raise StoreError(
-                f"cannot open the side store {self.settings.sqlite_path}: {exc}"
-            ) from exc
-        try:
-            db.row_factory = sqlite3.Row
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")  # WAL: still atomic after a crash
-            yield db
+            yield self._connection()
         except sqlite3.DatabaseError as exc:
+            self._local.__dict__.clear()
             raise StoreError(
                 f"the side store {self.settings.sqlite_path} is damaged or unreadable ({exc})"
             ) from exc
-        finally:
-            db.close()
+
+    def _connection(self) -> sqlite3.Connection:
+        path = self.settings.sqlite_path
+        try:
+            identity = (path.stat().st_dev, path.stat().st_ino)
+        except OSError:
+            identity = None
+        cached = getattr(self._local, "db", None)
+        if cached is not None and identity is not None and cached[0] == identity:
+            return cached[1]
+        if cached is not None:
+            cached[1].close()
+        try:
+            db = sqlite3.connect(path, timeout=30, isolation_level=None,
+                                 check_same_thread=True)
+            db.row_factory = sqlite3.Row
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")  # WAL: still atomic after a crash
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open the side store {path}: {exc}") from exc
+        self._local.db = ((path.stat().st_dev, path.stat().st_ino), db)
+        return db
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -385,11 +401,25 @@ class Store:
             ).fetchall()
         return [_stored_chunk(r) for r in rows]
 
-    def dense_search(self, vector: list[float], k: int,
-                     keys: Sequence[str]) -> list[tuple[str, float]]:
-        """(chunk id, cosine similarity) of the nearest chunks among versions `keys`."""
+    def dense_search(self, vector: list[float], k: int, keys: Sequence[str],
+                     whole_base: bool = False) -> list[tuple[str, float]]:
+        """(chunk id, cosine similarity) of the nearest chunks among versions `keys`.
+
+        Searching the whole active base, a metadata filter listing every version costs more
+        than the search itself, so the query runs unfiltered with room to spare and drops the
+        few chunks of versions kept only for readers of the previous generation.
+        """
         if not keys:
             return []
+        if whole_base:
+            wanted = set(keys)
+            result = self.collection.query(query_embeddings=[vector], n_results=k * 2,
+                                           include=["distances", "metadatas"])
+            found = [(cid, 1.0 - float(dist)) for cid, dist, meta in zip(
+                result["ids"][0], result["distances"][0], result["metadatas"][0], strict=True)
+                if meta and meta.get("version_key") in wanted]
+            if len(found) >= k or len(result["ids"][0]) < k * 2:
+                return found[:k]
         where = {"version_key": keys[0]} if len(keys) == 1 else \
             {"version_key": {"$in": list(keys)}}
         result = self.collection.query(query_embeddings=[vector], n_results=k,
@@ -397,17 +427,36 @@ class Store:
         return [(cid, 1.0 - float(dist))
                 for cid, dist in zip(result["ids"][0], result["distances"][0], strict=True)]
 
-    def lexical_search(self, query: str, k: int, keys: Sequence[str]) -> list[tuple[int, float]]:
-        """(chunk rowid, BM25 score, higher is better) among versions `keys`."""
+    def lexical_search(self, query: str, k: int, keys: Sequence[str],
+                       whole_base: bool = False) -> list[tuple[int, float]]:
+        """(chunk rowid, BM25 score, higher is better) among versions `keys`.
+
+        Over the whole active base the FTS index alone ranks (with room to spare for chunks of
+        versions kept for the previous generation's readers): joining every candidate to its
+        version first costs twice as much.
+        """
         terms = list(_fts_terms(query))
         if not terms or not keys:
             return []
         match = " OR ".join(f'"{t}"' for t in terms)
         with self._db() as db:
+            if whole_base:
+                rows = db.execute(
+                    """SELECT rowid, -bm25(chunks_fts, 1.0, 0.5, 0.3) AS score FROM chunks_fts
+                       WHERE chunks_fts MATCH ? ORDER BY score DESC LIMIT ?""",
+                    (match, k * 2)).fetchall()
+                owners = dict(db.execute(
+                    f"SELECT rowid, version_key FROM chunks WHERE rowid IN "
+                    f"({','.join('?' * len(rows))})", [r["rowid"] for r in rows]).fetchall())
+                wanted = set(keys)
+                found = [(r["rowid"], float(r["score"])) for r in rows
+                         if owners.get(r["rowid"]) in wanted]
+                if len(found) >= k or len(rows) < k * 2:
+                    return found[:k]
             rows = db.execute(
                 f"""SELECT f.rowid, -bm25(chunks_fts, 1.0, 0.5, 0.3) AS score
                     FROM chunks_fts f JOIN chunks c ON c.rowid = f.rowid
-                    WHERE chunks_fts MATCH ? AND c.version_key IN ({','.join('?' * len(keys))})
+                    WHERE chunks_fts MATCH ? AND c.version_key IN ({",".join("?" * len(keys))})
                     ORDER BY score DESC LIMIT ?""", (match, *keys, k),
             ).fetchall()
         return [(r["rowid"], float(r["score"])) for r in rows]
@@ -583,16 +632,18 @@ def _stored_chunk(row: sqlite3.Row) -> StoredChunk:
 
 
 def _fts_terms(query: str) -> Iterator[str]:
-    """Words of a free-text query, safe to quote inside an FTS5 MATCH expression."""
+    """Words of a free-text query, safe to quote inside an FTS5 MATCH expression (function
+    words left out: they match nearly every chunk and only cost time)."""
+    from waymark.terms import STOPWORDS
+
     word = ""
-    for char in query.lower():
+    for char in query.lower() + " ":
         if char.isalnum():
             word += char
         elif word:
-            yield word
+            if word not in STOPWORDS:
+                yield word
             word = ""
-    if word:
-        yield word
 
 
 def open_store(settings: Settings) -> Store:
