@@ -160,8 +160,21 @@ def duplicate_id_failures(entries: list[tuple[Path, str]]) -> tuple[set[Path], l
     return bad, failures
 
 
+def section_warnings(loaded: LoadedDocument) -> list[str]:
+    """Threshold indicators whose `section` names no heading: their citations would fall back
+    to the document's opening instead of the passage that explains them."""
+    if not isinstance(loaded.meta, ThresholdMeta):
+        return []
+    headings = {h.strip().lower() for block in loaded.blocks for h in block.section}
+    return [f"{loaded.path}: field 'indicators[{i}].section': {ind.section!r} is not a heading "
+            "of the document; use the exact heading text that explains this indicator"
+            for i, ind in enumerate(loaded.meta.indicators)
+            if ind.section and ind.section.strip().lower() not in headings]
+
+
 def _load_and_chunk(path: Path, settings: Settings) -> tuple[LoadedDocument, list[Chunk]]:
     loaded = load_document(path, settings.max_file_bytes)
+    loaded.warnings += section_warnings(loaded)
     chunks = chunk_text(loaded.text, loaded.blocks, settings.chunk_tokens, settings.chunk_overlap)
     if not chunks:
         raise DocumentError(path, "no text to index after its headings",

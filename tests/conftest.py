@@ -8,8 +8,11 @@ from pathlib import Path
 import pytest
 from langchain_core.embeddings import Embeddings
 
+from ingest.pipeline import ingest
+from waymark.cases import Cases
 from waymark.config import Settings
 from waymark.embeddings import MiniLMEmbeddings
+from waymark.store import open_store
 
 
 class CountingEmbeddings(Embeddings):
@@ -47,6 +50,73 @@ def kb(tmp_path: Path) -> Path:
     folder = tmp_path / "kb"
     folder.mkdir()
     return folder
+
+
+CASES_TAXONOMY = """terms:
+  - {id: first-time-parent, label: First-time parent, phrases: [first baby, first pregnancy]}
+  - {id: persistent-absence, label: Persistent absence,
+     phrases: [missing school, attendance below 90]}
+  - {id: domestic-abuse, label: Domestic abuse, phrases: [domestic abuse, hits mum]}
+  - {id: open-child-protection-plan, label: Open child protection plan, phrases: [cp plan]}
+  - {id: parental-substance-misuse, label: Parental substance misuse,
+     phrases: [drinks heavily, drink]}
+  - {id: disclosure-of-harm, label: Disclosure of harm, phrases: [scared to go home]}
+"""
+
+
+@pytest.fixture
+def cases(kb: Path, settings: Settings, embeddings: CountingEmbeddings) -> Cases:
+    """A threshold document and two services of different shapes, ingested."""
+    (kb / "taxonomy.yaml").write_text(CASES_TAXONOMY)
+    write_doc(kb, "threshold.md", "t-threshold", """
+        # Threshold
+        ## Level 2 needs
+        Missing school often is a level 2 need: the school leads with an attendance plan.
+        ## Level 3 needs
+        Domestic abuse and parental drinking call for a multi-agency team around the family.
+        ## Immediate risk
+        If a child is in immediate danger, call 999 and contact the front door now.
+        """, kind="threshold", extra="""
+        levels: [{level: 1, name: Universal}, {level: 2, name: Single agency},
+                 {level: 3, name: Multi-agency}, {level: 4, name: Statutory}]
+        indicators:
+          - {need: persistent-absence, level: 2, section: Level 2 needs}
+          - {need: domestic-abuse, level: 3, section: Level 3 needs}
+          - {need: parental-substance-misuse, level: 3, section: Level 3 needs}
+          - {need: open-child-protection-plan, level: 4, section: Level 3 needs}
+          - {need: disclosure-of-harm, level: 4, immediate_risk: true, section: Immediate risk}
+        """)
+    write_doc(kb, "fnp.md", "t-fnp", """
+        # Family nurses
+        ## Who the service is for
+        Young women aged 19 or under, pregnant with their first baby, living in NB1 or NB2.
+        ## Consent
+        Taking part is voluntary: the young mother must agree to a referral.
+        """, kind="service", extra="""
+        eligibility:
+          pregnancy: required
+          parent_age: {max_years: 19}
+          areas: [NB1, NB2]
+          needs_all: [first-time-parent]
+          consent_required: true
+        referral: {route: Midwife referral, contact: fnp@example.org, self_referral: false}
+        """)
+    write_doc(kb, "group.md", "t-group", """
+        # Parenting group
+        ## Who the service is for
+        Parents of children aged 3 to 11 at level 2 or 3, with behaviour or school worries.
+        ## Who the service is not for
+        Families with a child on a child protection plan are not offered a place.
+        """, kind="service", extra="""
+        eligibility:
+          child_age: {min_years: 3, max_years: 11}
+          levels: [2, 3]
+          needs_any: [persistent-absence, domestic-abuse]
+          excludes: [open-child-protection-plan]
+        referral: {route: Any professional, contact: 01632 960999, self_referral: true}
+        """)
+    ingest([kb], settings, embeddings=embeddings)
+    return Cases(open_store(settings))
 
 
 def front_matter(**fields: object) -> str:

@@ -87,3 +87,39 @@ def test_default_path_is_the_knowledge_folder(corpus: Path, tmp_path: Path) -> N
     result = run(["ingest", "--json"], tmp_path / "data", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["documents"] == 2
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_case_commands_on_the_starter_knowledge(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    assert run(["ingest", str(ROOT / "knowledge"), "--json"], data).returncode == 0
+    answer = json.loads(run(["ask", "how do I refer to early talk?", "--json"], data).stdout)
+    assert answer["refused"] is False and answer["citations"][0]["doc_id"] == "nb-early-talk"
+
+    check = run(["check", "--service", "nb-family-nurse-partnership", "--text",
+                 "Mum is 17, 20 weeks pregnant with her first baby, lives in NB3 1AA, happy "
+                 "to be referred.", "--json"], data)
+    assert check.returncode == 0, check.stderr
+    assert json.loads(check.stdout)["verdict"] == "meets"
+
+    family = tmp_path / "family.json"
+    family.write_text(json.dumps({"children": [{"age_years": 3}], "postcode": "NB1 1AA",
+                                  "needs": ["speech-language-delay"], "consent": True}))
+    signpost = json.loads(run(["signpost", "--family", str(family), "--json"], data).stdout)
+    assert "nb-early-talk" in [s["service_id"] for s in signpost["services"]
+                               if s["verdict"] == "meets"]
+    table = run(["threshold", "--text", "dad drinks heavily most nights"], data)
+    assert "Suggested level 3" in table.stdout
+
+    report = tmp_path / "audit.html"
+    audit = run(["threshold-audit", str(ROOT / "evals" / "audit.csv"), "--format", "html",
+                 "--out", str(report)], data)
+    assert audit.returncode == 0 and "Cohen's kappa" in report.read_text()
+    assert "agreement" in run(["threshold-audit", str(ROOT / "evals" / "audit.csv")],
+                              data).stdout
+
+    assert run(["threshold", "--text", "x", "--family", str(family)], data).returncode == 2
+    unknown = run(["check", "--service", "nb-nope", "--text", "a 4yo"], data)
+    assert unknown.returncode == 2 and "no service 'nb-nope'" in unknown.stderr
