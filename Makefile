@@ -29,6 +29,7 @@ test: lint
 
 bench: install
 	$(BIN)/python benchmarks/ingest.py
+	$(BIN)/python benchmarks/ask.py
 
 # Re-pin every dependency after editing pyproject.toml.
 lock: install
