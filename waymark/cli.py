@@ -391,6 +391,15 @@ def evaluate(
 
 
 @app.command()
+def bot() -> None:
+    """Run the Telegram bot (long polling; webhook when WAYMARK_TELEGRAM_WEBHOOK_URL is set)."""
+    from bot.app import run_bot
+
+    with _errors():
+        run_bot(get_settings())
+
+
+@app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Default WAYMARK_HOST (127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="Default WAYMARK_PORT (8000).")] = None,

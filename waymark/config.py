@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -32,7 +32,31 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 8000
-    log_content: bool = False
+    log_content: bool = Field(False, description="Log question text and family facts (off).")
+
+    # Optional generative answers through any OpenAI-compatible endpoint (Ollama, vLLM, ...)
+    llm_base_url: str | None = None
+    llm_model: str = "llama3.1"
+    llm_api_key: str | None = None
+    llm_timeout_s: float = Field(20.0, gt=0)
+    llm_extract_facts: bool = Field(True, description="Also use the LLM to read family facts.")
+
+    # Telegram bot
+    telegram_bot_token: str | None = Field(
+        None, validation_alias=AliasChoices("TELEGRAM_BOT_TOKEN", "WAYMARK_TELEGRAM_BOT_TOKEN"))
+    telegram_allowed_users: str = Field("", description="Comma-separated Telegram user ids.")
+    telegram_api_url: str = "https://api.telegram.org/bot"
+    telegram_case_ttl_minutes: int = Field(120, ge=1)
+    telegram_rate_limit_per_minute: int = Field(20, ge=1)
+    telegram_webhook_url: str | None = None
+    telegram_webhook_listen: str = "127.0.0.1"
+    telegram_webhook_port: int = 8443
+    telegram_webhook_secret: str | None = None
+
+    @property
+    def telegram_user_ids(self) -> set[int]:
+        return {int(part) for part in self.telegram_allowed_users.replace(" ", "").split(",")
+                if part.strip().lstrip("-").isdigit()}
 
     @property
     def sqlite_path(self) -> Path:
