@@ -16,6 +16,7 @@ from waymark.cases import Cases
 from waymark.config import Settings, get_settings
 from waymark.embeddings import make_embeddings
 from waymark.errors import CaseInputError, StoreError, UnknownService
+from waymark.llm import make_llm
 from waymark.store import Store, open_store
 
 
@@ -47,8 +48,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                               "it never decides.")
     app.state.settings = settings
     app.state.store = open_store(settings)
-    app.state.answerer = Answerer(app.state.store, make_embeddings(settings, for_queries=True))
-    app.state.cases = Cases(app.state.store)
+    llm = make_llm(settings)
+    app.state.answerer = Answerer(app.state.store, make_embeddings(settings, for_queries=True),
+                                  llm)
+    app.state.cases = Cases(app.state.store, llm)
 
     @app.exception_handler(StoreError)
     async def store_unavailable(request: Request, exc: StoreError) -> JSONResponse:

@@ -48,6 +48,7 @@ class AskMetrics:
     false_refusal_rate: float = 0.0
     latency_p50_ms: float = 0.0
     latency_p95_ms: float = 0.0
+    llm_answers: float = 0.0  # share of answered questions the model answered (LLM mode)
     misses: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -88,6 +89,7 @@ def evaluate_ask(answerer: Answerer, questions: list[dict[str, Any]]
              for doc in answerer.store.documents()}
     latencies: list[float] = []
     hits = rr = valid = in_expected = 0.0
+    by_llm = answered = 0
     refused_ok = refuse_n = false_refusals = answerable = 0
     for q in questions:
         start = time.perf_counter()
@@ -112,6 +114,12 @@ def evaluate_ask(answerer: Answerer, questions: list[dict[str, Any]]
         if not expected & set(ranked):
             metrics.misses.append({"id": q["id"], "problem": "expected document not in top 5",
                                    "retrieved": ranked})
+        if not result["refused"]:
+            answered += 1
+            by_llm += result.get("mode") == "llm"
+            if result.get("fallback"):
+                metrics.misses.append({"id": q["id"], "problem": "LLM answer rejected",
+                                       "reason": result["fallback"]})
         if result["refused"]:
             false_refusals += 1
             metrics.misses.append({"id": q["id"], "problem": "refused, should answer",
@@ -135,6 +143,7 @@ def evaluate_ask(answerer: Answerer, questions: list[dict[str, Any]]
                                     if metrics.citations else 1.0)
     metrics.refusal_recall = round(refused_ok / refuse_n, 4) if refuse_n else 1.0
     metrics.false_refusal_rate = round(false_refusals / max(answerable, 1), 4)
+    metrics.llm_answers = round(by_llm / answered, 4) if answered else 0.0
     metrics.latency_p50_ms = round(statistics.median(latencies), 1) if latencies else 0.0
     metrics.latency_p95_ms = percentile(latencies, 0.95)
     return metrics, traces

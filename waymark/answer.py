@@ -14,6 +14,7 @@ from langchain_core.embeddings import Embeddings
 
 from waymark import escalation
 from waymark.citations import MIN_QUOTE_CHARS, Citation
+from waymark.llm import LLM
 from waymark.retrieval import Filters, HybridRetriever, Passage
 from waymark.sentences import Sentence, clean, normalise_quote, split_sentences
 from waymark.store import Snapshot, Store
@@ -71,9 +72,10 @@ class Outcome:
 
 
 class Answerer:
-    def __init__(self, store: Store, embeddings: Embeddings) -> None:
+    def __init__(self, store: Store, embeddings: Embeddings, llm: LLM | None = None) -> None:
         self.store = store
         self.retriever = HybridRetriever(store, embeddings)
+        self.llm = llm
 
     # ------------------------------------------------------------------ term weights
 
@@ -105,7 +107,15 @@ class Answerer:
             result["closest"] = [{"doc_id": p.doc.doc_id, "title": p.doc.meta.title}
                                  for p in _distinct_docs(passages)[:3]]
         else:
-            result["answer"], citations = compose(passages, terms, weights)
+            generated, reason = (self.llm.answer(question, _top_document(passages))
+                                 if self.llm else (None, ""))
+            if generated:
+                answer, citations, result["mode"] = generated.answer, generated.citations, "llm"
+            else:
+                answer, citations = compose(passages, terms, weights)
+                if reason:
+                    result["fallback"] = reason
+            result["answer"] = " ".join([answer, *stale_notes(citations)])
             result["citations"] = [c.to_json(n) for n, c in enumerate(citations, start=1)]
         return Outcome(result, passages, decision)
 
@@ -169,18 +179,34 @@ def refusal_text(passages: list[Passage]) -> str:
     return text
 
 
+def _top_document(passages: list[Passage]) -> list[Passage]:
+    """The passages an answer may draw on: the best document's, as `compose` uses."""
+    return [p for p in passages[:PASSAGES_FOR_ANSWER] if p.doc.doc_id == passages[0].doc.doc_id]
+
+
+def stale_notes(citations: list[Citation]) -> list[str]:
+    notes = []
+    for n, citation in enumerate(citations, start=1):
+        meta = citation.doc.meta
+        if meta.is_stale():
+            notes.append(f"Note: [{n}] comes from {meta.title}, which was due for review on "
+                         f"{meta.review_by}; check it is still current before relying on it.")
+    return notes
+
+
 def _candidates(passages: list[Passage], terms: list[str],
                 weights: dict[str, float]) -> list[Candidate]:
     total = sum(weights.values()) or 1.0
     top = passages[0].score if passages else 1.0
     found = []
-    for rank, passage in enumerate(passages[:PASSAGES_FOR_ANSWER]):
-        if passage.doc.doc_id != passages[0].doc.doc_id:
-            continue  # one source answers: mixing documents is how answers go wrong
+    # one source answers: mixing documents is how answers go wrong
+    for rank, passage in enumerate(_top_document(passages)):
         for sentence in split_sentences(passage.text, passage.start):
             if sentence.is_heading or len(normalise_quote(sentence.text)) < MIN_QUOTE_CHARS:
                 continue
-            have = {stem(w) for w in content_terms(sentence.text)}
+            # a sentence also speaks for the headings it stands under
+            section, _ = passage.locate(sentence.start)
+            have = {stem(w) for w in content_terms(" ".join([sentence.text, *section]))}
             overlap = sum(weights[t] for t in terms if t in have) / total
             found.append(Candidate(passage, rank, sentence, overlap,
                                    overlap + 0.3 * passage.score / top))
@@ -213,9 +239,4 @@ def compose(passages: list[Passage], terms: list[str],
                             sentence.start, sentence.end)
         citations.append(citation)
         statements.append(f"{clean(sentence.text)} [{len(citations)}]")
-    stale = [(n, c) for n, c in enumerate(citations, start=1) if c.doc.meta.is_stale()]
-    for n, citation in stale:
-        meta = citation.doc.meta
-        statements.append(f"Note: [{n}] comes from {meta.title}, which was due for review on "
-                          f"{meta.review_by}; check it is still current before relying on it.")
     return " ".join(statements), citations

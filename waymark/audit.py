@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from waymark.cases import Cases, read_case
+from waymark.cases import Cases
 from waymark.errors import CaseInputError
 from waymark.threshold import suggest
 
@@ -80,7 +80,7 @@ def run_audit(cases_service: Cases, cases: list[AuditCase]) -> dict[str, Any]:
     rows, pairs = [], []
     for case in cases:
         try:
-            facts = read_case(snapshot, case.family, case.text)
+            facts = cases_service.read(snapshot, case.family, case.text)
         except CaseInputError as exc:
             raise CaseInputError(f"case {case.case_ref}: {exc}") from None
         suggestion = suggest(facts.family, snapshot, store)

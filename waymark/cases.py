@@ -15,6 +15,7 @@ from waymark.eligibility import Assessment, assess
 from waymark.errors import CaseInputError, UnknownService
 from waymark.extract import extract_family
 from waymark.family import Family
+from waymark.llm import LLM
 from waymark.models import ServiceMeta
 from waymark.store import Snapshot, Store, StoredDocument
 from waymark.threshold import Suggestion, suggest, threshold_documents
@@ -44,7 +45,7 @@ def _districts(snapshot: Snapshot) -> set[str]:
 
 
 def read_case(snapshot: Snapshot, family: dict[str, Any] | Family | None = None,
-              text: str | None = None) -> Case:
+              text: str | None = None, llm: LLM | None = None) -> Case:
     """Facts from structured JSON or from free text (exactly one of them)."""
     if (family is None) == (text is None):
         raise CaseInputError("give either 'family' (structured facts) or 'text' (a description "
@@ -54,7 +55,12 @@ def read_case(snapshot: Snapshot, family: dict[str, Any] | Family | None = None,
             raise CaseInputError("the text is empty: describe the family (ages, where they "
                                  "live, what is going on)")
         extraction = extract_family(text, snapshot.taxonomy, _districts(snapshot))
-        return Case(extraction.family, text, extraction.evidence)
+        read = llm.family(text, snapshot.taxonomy) if llm else None
+        if read is None:
+            return Case(extraction.family, text, extraction.evidence)
+        family, added = fill_gaps(extraction.family, read)
+        return Case(family, text, extraction.evidence + [
+            {"fact": name, "value": value, "source": "llm"} for name, value in added.items()])
     try:
         facts = family if isinstance(family, Family) else Family.model_validate(family)
     except ValidationError as exc:
@@ -68,9 +74,29 @@ def read_case(snapshot: Snapshot, family: dict[str, Any] | Family | None = None,
     return Case(facts)
 
 
+def fill_gaps(rules: Family, model: Family) -> tuple[Family, dict[str, Any]]:
+    """The rules' facts, with what they left unknown filled from the model's reading (and any
+    further needs the model found): the model adds to the rules, never overrides them."""
+    added: dict[str, Any] = {}
+    updates: dict[str, Any] = {}
+    for name in ("children", "parents", "pregnant", "postcode", "level", "consent"):
+        if getattr(rules, name) is None and getattr(model, name) is not None:
+            updates[name] = added[name] = getattr(model, name)
+    extra = [n for n in model.needs + model.circumstances if n not in rules.terms]
+    if extra:
+        updates["needs"] = rules.needs + extra
+        added["needs"] = extra
+    return rules.model_copy(update=updates), added
+
+
 class Cases:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, llm: LLM | None = None) -> None:
         self.store = store
+        self.llm = llm
+
+    def read(self, snapshot: Snapshot, family: dict[str, Any] | Family | None,
+             text: str | None) -> Case:
+        return read_case(snapshot, family, text, self.llm)
 
     def escalation_for(self, case: Case, snapshot: Snapshot) -> dict[str, Any] | None:
         signals = escalation.detect(case.text or "", snapshot, case.family.terms)
@@ -88,7 +114,7 @@ class Cases:
                     text: str | None = None) -> dict[str, Any]:
         snapshot = self.store.snapshot()
         service = self.service(snapshot, service_id)
-        case = read_case(snapshot, family, text)
+        case = self.read(snapshot, family, text)
         level = suggest(case.family, snapshot).level
         result = assess(service, case.family, snapshot.taxonomy, level, self.store)
         return {
@@ -103,7 +129,7 @@ class Cases:
     def signpost(self, family: dict[str, Any] | Family | None = None, text: str | None = None,
                  limit: int = 10) -> dict[str, Any]:
         snapshot = self.store.snapshot()
-        case = read_case(snapshot, family, text)
+        case = self.read(snapshot, family, text)
         suggestion = suggest(case.family, snapshot)
         assessments = [
             assess(doc, case.family, snapshot.taxonomy, suggestion.level, self.store)
@@ -144,7 +170,7 @@ class Cases:
     def threshold(self, family: dict[str, Any] | Family | None = None,
                   text: str | None = None) -> dict[str, Any]:
         snapshot = self.store.snapshot()
-        case = read_case(snapshot, family, text)
+        case = self.read(snapshot, family, text)
         suggestion = suggest(case.family, snapshot, self.store)
         return {
             "escalation": self.escalation_for(case, snapshot),

@@ -184,6 +184,7 @@ def ask(
     """Answer QUESTION from the knowledge base, citing its sources (or say it cannot)."""
     from waymark.answer import Answerer
     from waymark.embeddings import make_embeddings
+    from waymark.llm import make_llm
     from waymark.retrieval import Filters
     from waymark.store import open_store
 
@@ -194,7 +195,8 @@ def ask(
     filters = Filters(frozenset(kind) if kind else None, frozenset(doc) if doc else None,
                       exclude_stale)
     with _errors():
-        answerer = Answerer(open_store(settings), make_embeddings(settings, for_queries=True))
+        answerer = Answerer(open_store(settings), make_embeddings(settings, for_queries=True),
+                            make_llm(settings))
         result = answerer.ask(question, filters)
     if as_json:
         _print_json(result)
@@ -233,10 +235,12 @@ def _case_input(family: Path | None, text: str | None) -> dict[str, Any]:
 @contextmanager
 def _cases() -> Iterator[Any]:
     from waymark.cases import Cases
+    from waymark.llm import make_llm
     from waymark.store import open_store
 
+    settings = get_settings()
     with _errors():
-        yield Cases(open_store(get_settings()))
+        yield Cases(open_store(settings), make_llm(settings))
 
 
 def _print_escalation(result: dict[str, Any]) -> None:
@@ -371,6 +375,8 @@ def evaluate(
     knowledge: Annotated[Path | None, typer.Option(help="Default: knowledge/.")] = None,
     questions: Annotated[Path, typer.Option()] = Path("evals/questions.yaml"),
     vignettes: Annotated[Path, typer.Option()] = Path("evals/vignettes.yaml"),
+    llm: Annotated[bool, typer.Option("--llm", help="Answer through WAYMARK_LLM_BASE_URL.")]
+    = False,
     as_json: JsonOption = False,
 ) -> None:
     """Measure Waymark on a pack against DESIGN.md's bars (exit 1 when a bar is missed)."""
@@ -378,11 +384,15 @@ def evaluate(
     from evals.runner import run_eval
 
     settings = get_settings()
+    if llm and not settings.llm_base_url:
+        err.print("[red]error:[/red] --llm needs WAYMARK_LLM_BASE_URL (and WAYMARK_LLM_MODEL)")
+        raise typer.Exit(2)
     for path in (questions, vignettes):
         if not path.exists():
             err.print(f"[yellow]warning[/yellow] {path} not found; skipped")
     with _errors():
-        report = run_eval(knowledge or settings.knowledge_dir, questions, vignettes, settings)
+        report = run_eval(knowledge or settings.knowledge_dir, questions, vignettes, settings,
+                          use_llm=llm)
     if as_json:
         _print_json(report.to_json())
     else:

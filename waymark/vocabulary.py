@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import bisect
+
 from waymark.phrases import words
 from waymark.terms import STOPWORDS, stem
 
@@ -21,7 +23,13 @@ def _deletions(word: str) -> set[str]:
 class Vocabulary:
     def __init__(self, stems: set[str]) -> None:
         self.stems = stems
+        self._sorted = sorted(stems)
         self._deleted: set[str] | None = None
+
+    def _begins_a_stem(self, token: str) -> bool:
+        """'refer' is known when the documents say 'referral'."""
+        at = bisect.bisect_left(self._sorted, token)
+        return at < len(self._sorted) and self._sorted[at].startswith(token)
 
     @property
     def deleted(self) -> set[str]:
@@ -33,8 +41,10 @@ class Vocabulary:
 
     def knows(self, word: str) -> bool:
         token = stem(word)
-        if token in self.stems or len(token) < TYPO_LENGTH:
-            return token in self.stems
+        if token in self.stems or (len(token) >= MIN_LENGTH and self._begins_a_stem(token)):
+            return True
+        if len(token) < TYPO_LENGTH:
+            return False
         variants = _deletions(token)
         return token in self.deleted or bool(variants & self.stems) or bool(
             variants & self.deleted)
