@@ -1,4 +1,4 @@
-"""The HTTP API: a thin FastAPI adapter over the Waymark core."""
+"""The HTTP API and the web page: a thin FastAPI adapter over the Waymark core."""
 
 from __future__ import annotations
 
@@ -6,18 +6,25 @@ from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import UploadFile
 
 import waymark
+from api import security
 from api.schemas import AskRequest, AuditRequest, CaseRequest, EligibilityRequest, SignpostRequest
+from api.security import Lead, Owner, Practitioner
+from ingest.manage import UploadError, add_document, sidecar_from_form, withdraw_document
 from waymark.answer import Answerer
 from waymark.audit import AuditCase, parse_csv, run_audit, to_csv, to_html
 from waymark.cases import Cases
 from waymark.config import Settings, get_settings
 from waymark.embeddings import make_embeddings
-from waymark.errors import CaseInputError, StoreError, UnknownService
+from waymark.errors import CaseInputError, StoreError, UnknownDocument, UnknownService
 from waymark.llm import make_llm
 from waymark.store import Store, open_store
+
+AUDIT_FORMATS = {"json", "csv", "html"}
 
 
 def get_store(request: Request) -> Store:
@@ -38,7 +45,13 @@ def get_cases(request: Request) -> Cases:
 StoreDep = Annotated[Store, Depends(get_store)]
 AnswererDep = Annotated[Answerer, Depends(get_answerer)]
 CasesDep = Annotated[Cases, Depends(get_cases)]
-AUDIT_FORMATS = {"json", "csv", "html"}
+
+
+def _error(status: int) -> Any:
+    async def handler(request: Request, exc: Exception) -> JSONResponse:
+        headers = {"Retry-After": "5"} if status in (409, 503) else None
+        return JSONResponse({"detail": str(exc)}, status_code=status, headers=headers)
+    return handler
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -52,53 +65,65 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.answerer = Answerer(app.state.store, make_embeddings(settings, for_queries=True),
                                   llm)
     app.state.cases = Cases(app.state.store, llm)
+    security.install(app, settings)
+    for exc_type, status in ((CaseInputError, 422), (UploadError, 422), (UnknownService, 404),
+                             (UnknownDocument, 404), (StoreError, 503)):
+        app.add_exception_handler(exc_type, _error(status))
+    _web(app)
+    _routes(app, settings)
+    return app
 
-    @app.exception_handler(StoreError)
-    async def store_unavailable(request: Request, exc: StoreError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=503, headers={"Retry-After": "5"})
 
-    @app.exception_handler(CaseInputError)
-    async def bad_case(request: Request, exc: CaseInputError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=422)
+def _web(app: FastAPI) -> None:
+    from pathlib import Path
 
-    @app.exception_handler(UnknownService)
-    async def unknown_service(request: Request, exc: UnknownService) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=404)
+    web_dir = Path(__file__).parent / "web"
+    if not (web_dir / "index.html").exists():
+        return
+    app.mount("/static", StaticFiles(directory=web_dir), name="static")
 
+    @app.get("/", include_in_schema=False)
+    def page() -> FileResponse:
+        return FileResponse(web_dir / "index.html", media_type="text/html")
+
+
+def _routes(app: FastAPI, settings: Settings) -> None:  # noqa: C901 - one place for every route
     @app.get("/health")
     def health(store: StoreDep) -> dict[str, Any]:
         documents, chunks = store.counts()
         return {"status": "ok", "documents": documents, "chunks": chunks}
 
-    @app.get("/sources")
-    def sources(store: StoreDep, stale: bool | None = None) -> list[dict[str, Any]]:
-        rows = [doc.source_row() for doc in store.documents()]
-        return [row for row in rows if stale is None or row["stale"] == stale]
+    @app.get("/me")
+    def me(who: Practitioner) -> dict[str, str]:
+        """Who the token belongs to and what it may do."""
+        return {"name": who.name, "role": who.role}
 
     @app.post("/ask")
-    async def ask(body: AskRequest, answerer: AnswererDep) -> dict[str, Any]:
+    async def ask(body: AskRequest, answerer: AnswererDep, who: Practitioner) -> dict[str, Any]:
         """A short answer citing the guidance, or a plain refusal; escalation first."""
         return await run_in_threadpool(answerer.ask, body.question, body.filters())
 
     @app.post("/eligibility")
-    async def eligibility(body: EligibilityRequest, cases: CasesDep) -> dict[str, Any]:
+    async def eligibility(body: EligibilityRequest, cases: CasesDep,
+                          who: Practitioner) -> dict[str, Any]:
         """Does this family meet the service specification? Every criterion cited."""
         return await run_in_threadpool(cases.eligibility, body.service_id, body.family,
                                        body.text)
 
     @app.post("/signpost")
-    async def signpost(body: SignpostRequest, cases: CasesDep) -> dict[str, Any]:
+    async def signpost(body: SignpostRequest, cases: CasesDep,
+                       who: Practitioner) -> dict[str, Any]:
         """Services that fit the family (meets first, then needs more information)."""
         return await run_in_threadpool(cases.signpost, body.family, body.text, body.limit)
 
     @app.post("/threshold")
-    async def threshold(body: CaseRequest, cases: CasesDep) -> dict[str, Any]:
+    async def threshold(body: CaseRequest, cases: CasesDep, who: Practitioner) -> dict[str, Any]:
         """The level of need the threshold indicators point to, each indicator cited."""
         return await run_in_threadpool(cases.threshold, body.family, body.text)
 
     @app.post("/threshold/audit", response_model=None)
     async def threshold_audit(
-        request: Request, cases: CasesDep,
+        request: Request, cases: CasesDep, who: Lead,
         format: Annotated[str, Query(description="json, csv or html")] = "json",
     ) -> dict[str, Any] | Response:
         """Applied levels against suggested ones: agreement, kappa, confusion matrix. Send JSON
@@ -113,7 +138,40 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return HTMLResponse(to_html(report))
         return report
 
-    return app
+    @app.get("/sources")
+    def sources(store: StoreDep, who: Owner, stale: bool | None = None) -> list[dict[str, Any]]:
+        rows = [doc.source_row() for doc in store.documents()]
+        return [row for row in rows if stale is None or row["stale"] == stale]
+
+    @app.post("/sources")
+    async def upload(request: Request, who: Owner) -> dict[str, Any]:
+        """Add or update a document: `file`, and a `sidecar` file or metadata fields (id, kind,
+        title, owner, version, effective, review_by, source_url, extra as YAML)."""
+        form = await request.form()
+        document = form.get("file")
+        if not isinstance(document, UploadFile):
+            raise UploadError("send the document as a multipart form field named 'file'")
+        data = await document.read()
+        side = form.get("sidecar")
+        if isinstance(side, UploadFile):
+            sidecar: bytes | None = await side.read() or None
+        else:
+            fields = {k: str(v) for k, v in form.items() if isinstance(v, str)}
+            sidecar = sidecar_from_form(fields, fields.get("extra"))
+        doc_id, report = await run_in_threadpool(
+            add_document, settings, document.filename or "", data, sidecar, f"api:{who.name}")
+        return {"doc_id": doc_id, **report.to_json()}
+
+    @app.delete("/sources/{doc_id}")
+    async def withdraw(doc_id: str, who: Owner) -> dict[str, Any]:
+        """Withdraw a document: it leaves the knowledge base at once; its file is archived."""
+        report = await run_in_threadpool(withdraw_document, settings, doc_id, f"api:{who.name}")
+        return report.to_json()
+
+    @app.get("/history")
+    def history(store: StoreDep, who: Owner) -> dict[str, Any]:
+        """Ingest runs and the audit trail (who added, changed or withdrew what, when)."""
+        return {"ingests": store.history(), "trail": store.trail()}
 
 
 async def _audit_cases(request: Request) -> list[AuditCase]:
@@ -121,7 +179,7 @@ async def _audit_cases(request: Request) -> list[AuditCase]:
     if kind == "multipart/form-data":
         form = await request.form()
         upload = form.get("file")
-        if upload is None or isinstance(upload, str):
+        if not isinstance(upload, UploadFile):
             raise CaseInputError("upload the CSV as a form field named 'file'")
         return parse_csv((await upload.read()).decode("utf-8-sig", errors="replace"))
     if kind in ("text/csv", "text/plain"):
@@ -133,3 +191,4 @@ async def _audit_cases(request: Request) -> list[AuditCase]:
     return [AuditCase(c.case_ref, c.applied_level, c.text,
                       c.family.model_dump(exclude_none=True) if c.family else None)
             for c in body.cases]
+

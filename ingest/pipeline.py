@@ -275,9 +275,10 @@ def _resolved(path: str | Path) -> str:
 
 def ingest(
     paths: list[Path], settings: Settings, *, embeddings: Embeddings | None = None,
-    progress: Progress | None = None,
+    progress: Progress | None = None, actor: str = "cli",
 ) -> IngestReport:
-    """Make the knowledge base hold exactly the documents under `paths`."""
+    """Make the knowledge base hold exactly the documents under `paths`; `actor` is recorded in
+    the audit trail for every document added, changed or withdrawn."""
     found = discover(paths)
     store = open_store(settings)
     with store.ingest_lock():
@@ -317,6 +318,11 @@ def ingest(
         report.warnings += reference_warnings([(p.path, p.meta) for p in planned], taxonomy)
         report.documents = len(docs)
         report.chunks = store.chunk_total([key for key, _ in docs.values()])
-        store.commit_generation(generation, docs, taxonomy, report.to_json())
+        versions = {p.meta.id: p.meta.version for p in planned}
+        trail = [(actor, "added", d, versions.get(d)) for d in report.added]
+        trail += [(actor, "changed", d, versions.get(d)) for d in report.changed]
+        trail += [(actor, "withdrawn", d, previous[d].meta.version) for d in report.removed]
+        store.commit_generation(generation, docs, taxonomy, report.to_json(),
+                                [_resolved(p) for p in paths], trail)
         store.collect_garbage()
     return report

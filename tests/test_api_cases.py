@@ -74,6 +74,7 @@ def test_audit_json_csv_upload_and_formats(url: str) -> None:
                                                                                 ("B", 3)]
     assert as_json["agreement"] == 0.5 and "kappa" in as_json
     upload = httpx.post(f"{url}/threshold/audit", files={"file": ("cases.csv", CSV, "text/csv")})
+    assert upload.status_code == 200, upload.text
     assert upload.json()["disagreements"] == ["B"]
     body = httpx.post(f"{url}/threshold/audit?format=csv", content=CSV,
                       headers={"content-type": "text/csv"})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -83,7 +84,8 @@ def ingest(paths: PathsArgument = None, as_json: JsonOption = False) -> None:
 
     settings = get_settings()
     with _errors(), _progress_bar(sys.stderr.isatty()) as progress:
-        report = run_ingest(_paths(paths, settings), settings, progress=progress)
+        report = run_ingest(_paths(paths, settings), settings, progress=progress,
+                            actor=f"cli:{getpass.getuser()}")
     if as_json:
         _print_json(report.to_json())
     else:
@@ -400,6 +402,82 @@ def evaluate(
     raise typer.Exit(1 if report.failures else 0)
 
 
+token_app = typer.Typer(help="Create, list and revoke API tokens (roles: practitioner, lead, "
+                             "owner).", no_args_is_help=True)
+app.add_typer(token_app, name="token")
+
+
+def _tokens_file() -> Path:
+    path = get_settings().api_tokens_file
+    if path is None:
+        err.print("[red]error:[/red] set WAYMARK_API_TOKENS_FILE to the tokens file first")
+        raise typer.Exit(2)
+    return path
+
+
+@token_app.command("create")
+def token_create(name: Annotated[str, typer.Option(help="Who or what uses the token.")],
+                 role: Annotated[str, typer.Option(help="practitioner, lead or owner.")]) -> None:
+    """Create a token; it is printed once and stored only as a hash."""
+    from waymark.auth import create_token
+
+    with _errors():
+        token = create_token(_tokens_file(), name, role)
+    err.print(f"token for {name} ({role}); store it now, it will not be shown again:")
+    sys.stdout.write(token + "\n")
+
+
+@token_app.command("revoke")
+def token_revoke(name: str) -> None:
+    """Revoke the token called NAME (takes effect at once, no restart)."""
+    from waymark.auth import revoke_token
+
+    with _errors():
+        revoke_token(_tokens_file(), name)
+    err.print(f"revoked {name}")
+
+
+@token_app.command("list")
+def token_list(as_json: JsonOption = False) -> None:
+    """The tokens' names and roles (never the tokens)."""
+    from waymark.auth import list_tokens
+
+    with _errors():
+        rows = list_tokens(_tokens_file())
+    if as_json:
+        _print_json(rows)
+        return
+    table = Table("name", "role", "created")
+    for row in rows:
+        table.add_row(row["name"], row["role"], row["created_at"])
+    out.print(table)
+
+
+@app.command()
+def history(limit: Annotated[int, typer.Option(min=1, max=1000)] = 50,
+            as_json: JsonOption = False) -> None:
+    """Who added, changed or withdrew which document and version, and when; and the ingests."""
+    from waymark.store import open_store
+
+    with _errors():
+        store = open_store(get_settings())
+        data = {"trail": store.trail(limit), "ingests": store.history(limit)}
+    if as_json:
+        _print_json(data)
+        return
+    table = Table("when", "who", "what", "document", "version")
+    for row in data["trail"]:
+        table.add_row(row["at"], row["actor"], row["action"], row["doc_id"], row["version"] or "")
+    out.print(table)
+    runs = Table("ingest", "started", "status", "added", "changed", "removed", "failed")
+    for run in data["ingests"]:
+        report = run["report"] or {}
+        runs.add_row(str(run["generation"]), run["started_at"], run["status"],
+                     *(str(len(report.get(k, []))) for k in ("added", "changed", "removed",
+                                                               "failed")))
+    out.print(runs)
+
+
 @app.command()
 def bot() -> None:
     """Run the Telegram bot (long polling; webhook when WAYMARK_TELEGRAM_WEBHOOK_URL is set)."""
@@ -418,9 +496,17 @@ def serve(
     import uvicorn
 
     from api.app import create_app
+    from api.security import is_loopback
+    from waymark.auth import TokenFile
 
     settings = get_settings()
-    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port,
+    bind = host or settings.host
+    tokens = TokenFile(settings.api_tokens_file) if settings.api_tokens_file else None
+    if not is_loopback(bind) and (tokens is None or not tokens.configured):
+        err.print(f"[red]error:[/red] refusing to serve on {bind} without API tokens: set "
+                  "WAYMARK_API_TOKENS_FILE and create tokens with `waymark token create`")
+        raise typer.Exit(2)
+    uvicorn.run(create_app(settings), host=bind, port=port or settings.port,
                 log_level="info", access_log=False)
 
 

@@ -32,6 +32,10 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 8000
+    api_tokens_file: Path | None = Field(None, description="Hashed API tokens (waymark token).")
+    max_upload_mb: float = Field(25.0, gt=0)
+    max_body_kb: int = Field(512, gt=0, description="Largest JSON body accepted.")
+    rate_limit_per_minute: int = Field(240, ge=1, description="Per token (or address).")
     log_content: bool = Field(False, description="Log question text and family facts (off).")
 
     # Optional generative answers through any OpenAI-compatible endpoint (Ollama, vLLM, ...)

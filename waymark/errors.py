@@ -42,5 +42,9 @@ class UnknownService(WaymarkError):
     """No service with that id in the knowledge base."""
 
 
+class UnknownDocument(WaymarkError):
+    """No document with that id in the knowledge base."""
+
+
 class StoreError(WaymarkError):
     """The knowledge base cannot be read or written."""

@@ -75,6 +75,16 @@ CREATE TABLE IF NOT EXISTS generation_docs (
 );
 CREATE INDEX IF NOT EXISTS generation_docs_key ON generation_docs(version_key);
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS trail (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    doc_id TEXT NOT NULL,
+    version TEXT,
+    generation INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS roots (generation INTEGER NOT NULL, path TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS version_words (
     version_key TEXT NOT NULL,
     word TEXT NOT NULL,
@@ -494,6 +504,20 @@ class Store:
         with self._db() as db:
             return int(db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
 
+    def roots(self) -> list[Path]:
+        """The folders and files the active knowledge base was ingested from."""
+        with self._db() as db:
+            rows = db.execute("SELECT path FROM roots WHERE generation = "
+                              "(SELECT value FROM state WHERE key = 'active')").fetchall()
+        return [Path(r["path"]) for r in rows]
+
+    def trail(self, limit: int = 200) -> list[dict[str, Any]]:
+        """Who added, changed or withdrew which document and version, and when (newest first)."""
+        with self._db() as db:
+            rows = db.execute("SELECT at, actor, action, doc_id, version, generation FROM trail "
+                              "ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
+        return [dict(r) for r in rows]
+
     def history(self, limit: int = 20) -> list[dict[str, Any]]:
         with self._db() as db:
             rows = db.execute(
@@ -567,10 +591,19 @@ class Store:
 
     def commit_generation(
         self, generation: int, docs: dict[str, tuple[str, str]], taxonomy: Taxonomy,
-        report: dict[str, Any],
+        report: dict[str, Any], roots: Sequence[str] = (),
+        trail: Sequence[tuple[str, str, str, str | None]] = (),
     ) -> None:
-        """Make `docs` ({doc_id: (version key, path)}) the knowledge base, in one transaction."""
+        """Make `docs` ({doc_id: (version key, path)}) the knowledge base, in one transaction,
+        with the folders it was read from and the trail of (actor, action, doc id, version)."""
         with self._transaction() as db:
+            db.executemany("INSERT INTO roots (generation, path) VALUES (?, ?)",
+                           [(generation, root) for root in roots])
+            db.executemany(
+                "INSERT INTO trail (at, actor, action, doc_id, version, generation) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [(_now(), actor, action, doc_id, version, generation)
+                 for actor, action, doc_id, version in trail])
             db.executemany(
                 "INSERT INTO generation_docs (generation_id, doc_id, version_key, path) "
                 "VALUES (?, ?, ?, ?)",

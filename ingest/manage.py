@@ -1,0 +1,128 @@
+"""Add, update and withdraw single documents (the web page and `POST/DELETE /sources`).
+
+The knowledge folders stay the source of truth: an upload is checked in a scratch folder first,
+then written into the folder the knowledge base was ingested from (replacing the file of the
+same document id), and that folder is ingested again. A withdrawn document's files are moved
+to `<data dir>/withdrawn/`, never deleted, so nothing is lost.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ingest.pipeline import IngestReport, ingest
+from waymark.config import Settings
+from waymark.errors import DocumentError, UnknownDocument, WaymarkError
+from waymark.loaders import LOADERS, SIDECAR_SUFFIX, load_document, sidecar_path
+from waymark.store import open_store
+
+UPLOADS = "uploads"
+METADATA_FIELDS = ("id", "kind", "title", "owner", "version", "effective", "review_by",
+                   "source_url")
+
+
+class UploadError(WaymarkError):
+    """The upload cannot be used; nothing was changed."""
+
+
+def safe_name(filename: str) -> str:
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", Path(filename or "").name).strip(".-")
+    if not name or Path(name).suffix.lower() not in LOADERS:
+        raise UploadError(f"{filename!r}: Waymark reads {', '.join(LOADERS)} files")
+    return name
+
+
+def sidecar_from_form(fields: dict[str, str], extra_yaml: str | None) -> bytes | None:
+    """A sidecar built from metadata form fields (plus YAML for the structured parts)."""
+    meta: dict[str, Any] = {k: fields[k] for k in METADATA_FIELDS if fields.get(k)}
+    if extra_yaml and extra_yaml.strip():
+        try:
+            extra = yaml.safe_load(extra_yaml)
+        except yaml.YAMLError as exc:
+            raise UploadError(f"the extra metadata is not valid YAML ({exc})") from None
+        if not isinstance(extra, dict):
+            raise UploadError("the extra metadata must be YAML fields, e.g. 'eligibility:'")
+        meta.update(extra)
+    if not meta:
+        return None
+    return yaml.safe_dump(meta, sort_keys=False, allow_unicode=True).encode()
+
+
+def _check(name: str, data: bytes, sidecar: bytes | None, settings: Settings) -> str:
+    """Load the upload in a scratch folder exactly as ingest will; returns its document id."""
+    with tempfile.TemporaryDirectory(prefix="waymark-upload-") as scratch:
+        path = Path(scratch) / name
+        path.write_bytes(data)
+        if sidecar is not None:
+            sidecar_path(path).write_bytes(sidecar)
+        try:
+            doc = load_document(path, settings.max_file_bytes)
+        except DocumentError as exc:
+            raise UploadError(str(exc).replace(scratch + os.sep, "")) from None
+        return doc.meta.id
+
+
+def _write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.uploading")
+    temporary.write_bytes(data)
+    os.replace(temporary, path)
+
+
+def _archive(paths: list[Path], settings: Settings) -> None:
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
+    folder = settings.data_dir / "withdrawn" / stamp
+    for path in paths:
+        if path.exists():
+            folder.mkdir(parents=True, exist_ok=True)
+            shutil.move(str(path), folder / path.name)
+
+
+def _roots(settings: Settings) -> list[Path]:
+    roots = open_store(settings).roots()
+    return roots or [settings.knowledge_dir.resolve()]
+
+
+def add_document(settings: Settings, filename: str, data: bytes, sidecar: bytes | None,
+                 actor: str) -> tuple[str, IngestReport]:
+    """Add or replace one document; returns its id and the ingest report."""
+    name = safe_name(filename)
+    if name.lower().endswith(".md"):
+        sidecar = None  # Markdown carries its own front matter
+    doc_id = _check(name, data, sidecar, settings)
+    store = open_store(settings)
+    roots = _roots(settings)
+    existing = store.snapshot().documents.get(doc_id)
+    if existing is not None:
+        old = Path(existing.path)
+        target = old.with_name(name) if old.suffix.lower() == Path(name).suffix.lower() else \
+            old.with_suffix(Path(name).suffix)
+        if target != old:
+            _archive([old, sidecar_path(old)], settings)
+    else:
+        folder = roots[0] if roots[0].is_dir() else roots[0].parent
+        target = folder / UPLOADS / name
+        while target.exists():
+            target = target.with_name(f"{target.stem}-{doc_id}{target.suffix}")
+    _write(target, data)
+    if sidecar is not None:  # without one, an updated file keeps the sidecar it had
+        _write(sidecar_path(target), sidecar)
+    return doc_id, ingest(roots, settings, actor=actor)
+
+
+def withdraw_document(settings: Settings, doc_id: str, actor: str) -> IngestReport:
+    """Take a document out of the knowledge base; its files move to the withdrawn folder."""
+    doc = open_store(settings).snapshot().documents.get(doc_id)
+    if doc is None:
+        raise UnknownDocument(f"no document {doc_id!r} in the knowledge base")
+    path = Path(doc.path)
+    _archive([path, path.with_name(path.name + SIDECAR_SUFFIX)], settings)
+    return ingest(_roots(settings), settings, actor=actor)
