@@ -326,3 +326,30 @@ def ingest(
                                 [_resolved(p) for p in paths], trail)
         store.collect_garbage()
     return report
+
+
+def rebuild(paths: list[Path], settings: Settings, *, progress: Progress | None = None,
+            actor: str = "cli") -> tuple[IngestReport, Path | None]:
+    """Build a new knowledge base from `paths` beside the old one and swap it in when complete
+    (for a damaged side store). Returns the report and where the old data now is (kept as a
+    backup; None when there was none). With a Chroma server the collection is dropped first,
+    so answers are empty until the rebuild ends."""
+    import datetime as dt
+    import os
+
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
+    target = settings.data_dir
+    fresh = target.with_name(f".{target.name}.rebuild-{stamp}")
+    if settings.chroma_host:
+        store = Store(settings.model_copy(update={"data_dir": fresh}), embeddings_id(settings))
+        client = store.chroma_client
+        client.delete_collection(store.collection_name)
+        store.reload()
+    report = ingest(paths, settings.model_copy(update={"data_dir": fresh}), progress=progress,
+                    actor=actor)
+    backup = None
+    if target.exists():
+        backup = target.with_name(f"{target.name}.old-{stamp}")
+        os.replace(target, backup)
+    os.replace(fresh, target)
+    return report, backup

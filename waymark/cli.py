@@ -21,7 +21,7 @@ from waymark.errors import CaseInputError, UnknownService, WaymarkError
 app = typer.Typer(help="Waymark: cited answers from your own early-help guidance.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 out = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # messages stay whole lines: grep-able, copyable
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 PathsArgument = Annotated[
@@ -48,6 +48,10 @@ def _errors() -> Iterator[None]:
         raise typer.Exit(2) from None
     except WaymarkError as exc:
         err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from None
+    except OSError as exc:  # disk full, permissions: nothing half-done is ever visible
+        err.print(f"[red]error:[/red] {exc.strerror or exc} ({exc.filename or 'data directory'}"
+                  "); the knowledge base was left as it was")
         raise typer.Exit(1) from None
 
 
@@ -78,14 +82,28 @@ def _failures_and_warnings(failed: list[Any], warnings: list[str]) -> None:
 
 
 @app.command()
-def ingest(paths: PathsArgument = None, as_json: JsonOption = False) -> None:
+def ingest(
+    paths: PathsArgument = None,
+    rebuild: Annotated[bool, typer.Option(
+        "--rebuild", help="Build a fresh knowledge base and swap it in (damaged side store); "
+                          "the old data is kept beside it.")] = False,
+    as_json: JsonOption = False,
+) -> None:
     """Make the knowledge base hold exactly the documents under PATHS."""
     from ingest.pipeline import ingest as run_ingest
+    from ingest.pipeline import rebuild as run_rebuild
 
     settings = get_settings()
+    actor = f"cli:{getpass.getuser()}"
     with _errors(), _progress_bar(sys.stderr.isatty()) as progress:
-        report = run_ingest(_paths(paths, settings), settings, progress=progress,
-                            actor=f"cli:{getpass.getuser()}")
+        if rebuild:
+            report, backup = run_rebuild(_paths(paths, settings), settings, progress=progress,
+                                         actor=actor)
+            if backup:
+                err.print(f"the previous data directory is kept at {backup}")
+        else:
+            report = run_ingest(_paths(paths, settings), settings, progress=progress,
+                                actor=actor)
     if as_json:
         _print_json(report.to_json())
     else:

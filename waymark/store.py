@@ -183,8 +183,13 @@ class Store:
         self.embeddings_id = embeddings_id
         self._local = threading.local()
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        with self._db() as db:
-            db.executescript(SCHEMA)
+        try:
+            with self._db() as db:
+                db.executescript(SCHEMA)
+        except StoreError:
+            # A damaged side store must not stop a server from starting: every call answers
+            # with the error (a 503) until `waymark ingest --rebuild` replaces the file.
+            pass
 
     # ------------------------------------------------------------------ connections
 
@@ -196,7 +201,8 @@ class Store:
         except sqlite3.DatabaseError as exc:
             self._local.__dict__.clear()
             raise StoreError(
-                f"the side store {self.settings.sqlite_path} is damaged or unreadable ({exc})"
+                f"the side store {self.settings.sqlite_path} is damaged or unreadable ({exc}); "
+                "rebuild it from the documents with `waymark ingest --rebuild PATH`"
             ) from exc
 
     def _connection(self) -> sqlite3.Connection:
@@ -217,7 +223,9 @@ class Store:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")  # WAL: still atomic after a crash
         except sqlite3.Error as exc:
-            raise StoreError(f"cannot open the side store {path}: {exc}") from exc
+            raise StoreError(f"cannot open the side store {path}: {exc}; if it is damaged, "
+                             "rebuild it from the documents with `waymark ingest --rebuild "
+                             "PATH`") from exc
         self._local.db = ((path.stat().st_dev, path.stat().st_ino), db)
         return db
 
@@ -231,6 +239,19 @@ class Store:
                 db.execute("ROLLBACK")
                 raise
             db.execute("COMMIT")
+
+    @contextmanager
+    def _vectors(self) -> Iterator[Any]:
+        """The collection, with any failure of the vector store turned into a StoreError (a
+        503 for the API) and the connection dropped so the next call reconnects."""
+        try:
+            yield self.collection
+        except StoreError:
+            raise
+        except Exception as exc:
+            _COLLECTIONS.pop(self._chroma_where(), None)
+            raise StoreError(f"the vector store is unavailable ({type(exc).__name__}); "
+                             "try again shortly") from exc
 
     @property
     def collection(self) -> Any:
@@ -423,8 +444,9 @@ class Store:
             return []
         if whole_base:
             wanted = set(keys)
-            result = self.collection.query(query_embeddings=[vector], n_results=k * 2,
-                                           include=["distances", "metadatas"])
+            with self._vectors() as collection:
+                result = collection.query(query_embeddings=[vector], n_results=k * 2,
+                                          include=["distances", "metadatas"])
             found = [(cid, 1.0 - float(dist)) for cid, dist, meta in zip(
                 result["ids"][0], result["distances"][0], result["metadatas"][0], strict=True)
                 if meta and meta.get("version_key") in wanted]
@@ -432,8 +454,9 @@ class Store:
                 return found[:k]
         where = {"version_key": keys[0]} if len(keys) == 1 else \
             {"version_key": {"$in": list(keys)}}
-        result = self.collection.query(query_embeddings=[vector], n_results=k,
-                                       include=["distances"], where=where)
+        with self._vectors() as collection:
+            result = collection.query(query_embeddings=[vector], n_results=k,
+                                      include=["distances"], where=where)
         return [(cid, 1.0 - float(dist))
                 for cid, dist in zip(result["ids"][0], result["distances"][0], strict=True)]
 
@@ -549,20 +572,21 @@ class Store:
         with self._transaction() as db:
             for version in versions:
                 self._insert_version(db, version)
-        ids, vectors, metadatas, documents = [], [], [], []
+        ids, embeddings, metadatas, documents = [], [], [], []
         for version in versions:
             meta = version.meta
             for chunk, vector in zip(version.chunks, version.vectors, strict=True):
                 ids.append(chunk_id(version.key, chunk.index))
-                vectors.append(vector)
+                embeddings.append(vector)
                 metadatas.append({"version_key": version.key, "doc_id": meta.id,
                                   "kind": meta.kind, "idx": chunk.index})
                 documents.append(chunk.text)
         for at in range(0, len(ids), CHROMA_BATCH):
-            self.collection.upsert(ids=ids[at:at + CHROMA_BATCH],
-                                   embeddings=vectors[at:at + CHROMA_BATCH],
-                                   metadatas=metadatas[at:at + CHROMA_BATCH],
-                                   documents=documents[at:at + CHROMA_BATCH])
+            with self._vectors() as collection:
+                collection.upsert(ids=ids[at:at + CHROMA_BATCH],
+                                  embeddings=embeddings[at:at + CHROMA_BATCH],
+                                  metadatas=metadatas[at:at + CHROMA_BATCH],
+                                  documents=documents[at:at + CHROMA_BATCH])
         with self._transaction() as db:
             db.executemany("UPDATE versions SET complete = 1 WHERE key = ?",
                            [(v.key,) for v in versions])
@@ -645,7 +669,8 @@ class Store:
             known = [r["key"] for r in db.execute(
                 f"SELECT key FROM versions WHERE key IN ({','.join('?' * len(keys))})", keys)]
         for key in known:
-            self.collection.delete(where={"version_key": key})
+            with self._vectors() as collection:
+                collection.delete(where={"version_key": key})
             with self._transaction() as db:
                 db.execute("DELETE FROM chunks_fts WHERE rowid IN "
                            "(SELECT rowid FROM chunks WHERE version_key = ?)", (key,))

@@ -166,6 +166,7 @@ function showSignedIn(me) {
   state.role = me.role;
   showMessage("");
   $("#signin").hidden = true;
+  $("#who-label").textContent = state.token ? "Signed in as" : "No tokens configured: working as";
   $("#who-name").textContent = me.name;
   const role = $("#who-role");
   role.textContent = me.role;
@@ -212,6 +213,7 @@ function onSignOut() {
     "#history-status"]) {
     $(id).replaceChildren();
   }
+  for (const id of ["#ask-form", "#upload-form", "#audit-form"]) $(id).reset();
   $("#sources-table tbody").replaceChildren();
   $("#trail-table tbody").replaceChildren();
   $("#ingests-table tbody").replaceChildren();
@@ -239,7 +241,9 @@ function renderAnswer(result) {
   if (result.escalation) parts.push(escalationBox(result.escalation));
   parts.push(result.refused ? refusalBox(result) : answerBox(result));
   if (result.advisory) parts.push(el("p", { className: "advisory", id: "answer-advisory", text: result.advisory }));
-  $("#answer").replaceChildren(...parts);
+  const box = $("#answer");
+  box.replaceChildren(...parts);
+  box.dataset.answerId = result.answer_id || String(Date.now());
 }
 
 function escalationBox(escalation) {
@@ -407,7 +411,7 @@ async function onUpload(event) {
   await whileBusy($("#upload-submit"), async () => {
     try {
       const report = await api("/sources", { method: "POST", form: uploadForm(form) });
-      renderReport(result, report, "Upload finished");
+      renderReport(result, report, report.doc_id ? `Uploaded ${report.doc_id}` : "Upload finished");
       if (!(report.failed || []).length) form.reset();
     } catch (error) {
       showError(result, error);
@@ -416,14 +420,22 @@ async function onUpload(event) {
   await Promise.all([loadSources(), loadHistory()]);
 }
 
+/** One kind of outcome with its document ids; the (often long) unchanged list starts folded. */
+function reportGroup(key, ids) {
+  const heading = `${key[0].toUpperCase()}${key.slice(1)} (${ids.length})`;
+  const list = el("ul", {}, ids.map((id) => el("li", {}, el("code", { text: id }))));
+  const props = { className: `report-group report-${key}`, dataset: { test: `report-${key}` } };
+  if (key === "unchanged") {
+    return el("details", props, [el("summary", { text: heading }), list]);
+  }
+  return el("div", props, [el("h4", { text: heading }), list]);
+}
+
 /** What an ingest did: added / changed / unchanged / removed ids, and failures with reasons. */
 function renderReport(container, report, title) {
   const failed = report.failed || [];
-  const groups = REPORT_GROUPS.filter((key) => (report[key] || []).length).map((key) =>
-    el("div", { className: `report-group report-${key}`, dataset: { test: `report-${key}` } }, [
-      el("h4", { text: `${key[0].toUpperCase()}${key.slice(1)} (${report[key].length})` }),
-      el("ul", {}, report[key].map((id) => el("li", {}, el("code", { text: id })))),
-    ]));
+  const groups = REPORT_GROUPS.filter((key) => (report[key] || []).length)
+    .map((key) => reportGroup(key, report[key]));
   if (failed.length) {
     groups.push(el("div", { className: "report-group report-failed", dataset: { test: "report-failed" }, role: "alert" }, [
       el("h4", { text: `Failed (${failed.length})` }),
@@ -481,7 +493,7 @@ function renderAudit(report) {
       stat("Cases", String(report.cases.length), "audit-cases"),
     ]),
     el("h3", { text: "Applied against suggested levels" }),
-    confusionTable(report.confusion),
+    confusionChart(report.confusion),
     el("h3", { text: `Disagreements (${disagreements.length})` }),
     disagreements.length
       ? el("div", { id: "audit-disagreements" }, disagreements.map(disagreementBlock))
@@ -518,9 +530,16 @@ function confusionTable(confusion) {
     }),
   ]));
   return el("table", { id: "confusion-matrix", className: "heatmap" }, [
-    el("caption", { text: "Rows: the level the worker applied. Columns: the level the threshold guidance suggests. Darker cells hold more cases; the outlined diagonal is agreement." }),
+    el("caption", { text: "Rows: level applied · columns: level suggested" }),
     el("thead", {}, head),
     el("tbody", {}, rows),
+  ]);
+}
+
+function confusionChart(confusion) {
+  return el("figure", { className: "chart" }, [
+    confusionTable(confusion),
+    el("figcaption", { className: "muted", text: "Darker cells hold more cases. Ringed cells, on the diagonal, are the cases where the applied level matches the suggested one." }),
   ]);
 }
 
@@ -569,7 +588,7 @@ function renderTrail(trail) {
     el("td", {}, badge(entry.action, `action-${entry.action}`)),
     el("td", {}, el("code", { text: entry.doc_id })),
     el("td", { text: entry.version }),
-    el("td", { text: entry.detail }),
+    el("td", { text: entry.detail || (entry.generation ? `generation ${entry.generation}` : "") }),
   ]));
   $("#trail-table tbody").replaceChildren(...(rows.length ? rows : [emptyRow(6, "Nothing yet.")]));
 }
