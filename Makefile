@@ -28,8 +28,11 @@ test: lint
 	$(BIN)/pytest
 
 bench: install
-	$(BIN)/python benchmarks/ingest.py
-	$(BIN)/python benchmarks/ask.py
+	$(BIN)/python benchmarks/ingest.py --out benchmarks/results/ingest.json
+	$(BIN)/python benchmarks/ask.py --chunks 1000
+	$(BIN)/python benchmarks/ask.py --chunks 10000
+	$(BIN)/python benchmarks/ask.py --chunks 100000
+	$(BIN)/python benchmarks/load.py
 
 # Re-pin every dependency after editing pyproject.toml.
 lock: install

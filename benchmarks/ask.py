@@ -66,6 +66,17 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def rss_mb(pid: int) -> float | None:
+    """Resident memory of a process, from /proc (Linux)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        return None
+    return None
+
+
 def p(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return round(ordered[int(share * (len(ordered) - 1))], 2)
@@ -87,8 +98,9 @@ def main() -> None:
         write_corpus(corpus, args.chunks)
     start = time.perf_counter()
     report = ingest([corpus], settings, embeddings=model)
-    print(f"knowledge base: {report.chunks} chunks ({time.perf_counter() - start:.0f}s to "
-          "ingest or confirm)", file=sys.stderr)
+    ingest_s = time.perf_counter() - start
+    print(f"knowledge base: {report.chunks} chunks ({ingest_s:.0f}s to ingest or confirm)",
+          file=sys.stderr)
 
     store = open_store(settings)
     collection = store.collection
@@ -118,11 +130,15 @@ def main() -> None:
         reply = client.post("/ask", json={"question": question})
         full.append((time.perf_counter() - t0) * 1000)
         reply.raise_for_status()
+    rss = rss_mb(server.pid)
     server.terminate()
     server.wait(10)
 
     result = {
         "chunks": report.chunks, "queries": len(questions),
+        "ingest_s": round(ingest_s, 1),
+        "ingest_chunks_per_s": round(report.chunks / ingest_s, 1) if report.added else None,
+        "server_rss_mb": rss,
         "bare_p50_ms": p(bare, 0.5), "bare_p95_ms": p(bare, 0.95),
         "ask_p50_ms": p(full, 0.5), "ask_p95_ms": p(full, 0.95),
         "ratio_p50": round(statistics.median(full) / statistics.median(bare), 2),
@@ -131,8 +147,8 @@ def main() -> None:
     result["target_met"] = result["ratio_p50"] <= 2.0
     text = json.dumps(result, indent=2)
     print(text)
-    if args.out:
-        args.out.write_text(text + "\n")
+    out = args.out or base.parent / f"ask-{args.chunks}.json"
+    out.write_text(text + "\n")
     sys.exit(0 if result["target_met"] else 1)
 
 

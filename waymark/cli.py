@@ -509,6 +509,8 @@ def bot() -> None:
 def serve(
     host: Annotated[str | None, typer.Option(help="Default WAYMARK_HOST (127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="Default WAYMARK_PORT (8000).")] = None,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes; with more "
+                                         "than one, use a Chroma server.")] = 1,
 ) -> None:
     """Serve the HTTP API (docs at /docs)."""
     import uvicorn
@@ -524,8 +526,12 @@ def serve(
         err.print(f"[red]error:[/red] refusing to serve on {bind} without API tokens: set "
                   "WAYMARK_API_TOKENS_FILE and create tokens with `waymark token create`")
         raise typer.Exit(2)
-    uvicorn.run(create_app(settings), host=bind, port=port or settings.port,
-                log_level="info", access_log=False)
+    if workers > 1:  # each worker builds its own app from the same environment
+        uvicorn.run("api.app:create_app", factory=True, workers=workers, host=bind,
+                    port=port or settings.port, log_level="info", access_log=False)
+    else:
+        uvicorn.run(create_app(settings), host=bind, port=port or settings.port,
+                    log_level="info", access_log=False)
 
 
 if __name__ == "__main__":
