@@ -14,6 +14,7 @@ import waymark
 from api import security
 from api.schemas import AskRequest, AuditRequest, CaseRequest, EligibilityRequest, SignpostRequest
 from api.security import Lead, Owner, Practitioner
+from api.web import WEB_DIR
 from ingest.manage import UploadError, add_document, sidecar_from_form, withdraw_document
 from waymark.answer import Answerer
 from waymark.audit import AuditCase, parse_csv, run_audit, to_csv, to_html
@@ -75,16 +76,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def _web(app: FastAPI) -> None:
-    from pathlib import Path
-
-    web_dir = Path(__file__).parent / "web"
-    if not (web_dir / "index.html").exists():
-        return
-    app.mount("/static", StaticFiles(directory=web_dir), name="static")
+    app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")
 
     @app.get("/", include_in_schema=False)
     def page() -> FileResponse:
-        return FileResponse(web_dir / "index.html", media_type="text/html")
+        return FileResponse(WEB_DIR / "index.html", media_type="text/html")
 
 
 def _routes(app: FastAPI, settings: Settings) -> None:  # noqa: C901 - one place for every route

@@ -44,9 +44,12 @@ function badge(text, kind) {
   return el("span", { className: `badge badge-${kind}`, text });
 }
 
+/** A stored UTC timestamp in the reader's own time zone, e.g. "23 Nov 2026, 16:25:11". */
 function formatTime(value) {
   if (!value) return "";
-  return String(value).replace("T", " ").replace(/(\.\d+)?(Z|[+-]\d\d:\d\d)?$/, "");
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) return String(value);
+  return date.toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "medium" });
 }
 
 function percent(value) {
@@ -347,13 +350,13 @@ function sourceRow(doc) {
   });
   withdraw.addEventListener("click", () => onWithdraw(doc, withdraw));
   return el("tr", { dataset: { docId: doc.doc_id } }, [
-    el("td", {}, el("code", { text: doc.doc_id })),
+    el("td", { className: "nowrap" }, el("code", { text: doc.doc_id })),
     el("td", { text: doc.title }),
     el("td", { text: doc.kind }),
     el("td", { text: doc.owner }),
     el("td", { text: doc.version }),
-    el("td", { text: doc.review_by }),
-    el("td", {}, doc.stale ? badge("stale", "stale") : badge("current", "ok")),
+    el("td", { className: "nowrap", text: doc.review_by }),
+    el("td", { className: "nowrap" }, doc.stale ? badge("stale", "stale") : badge("current", "ok")),
     el("td", { className: "num", text: doc.chunks }),
     el("td", {}, withdraw),
   ]);
@@ -583,10 +586,10 @@ async function loadHistory() {
 
 function renderTrail(trail) {
   const rows = trail.map((entry) => el("tr", { dataset: { action: entry.action, docId: entry.doc_id } }, [
-    el("td", { text: formatTime(entry.at) }),
+    el("td", { className: "nowrap", text: formatTime(entry.at) }),
     el("td", { text: entry.actor }),
     el("td", {}, badge(entry.action, `action-${entry.action}`)),
-    el("td", {}, el("code", { text: entry.doc_id })),
+    el("td", { className: "nowrap" }, el("code", { text: entry.doc_id })),
     el("td", { text: entry.version }),
     el("td", { text: entry.detail || (entry.generation ? `generation ${entry.generation}` : "") }),
   ]));
