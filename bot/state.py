@@ -1,0 +1,189 @@
+"""What the bot keeps in memory, and for how long: a chat's case notes and the request waiting
+for a description (forgotten after a time without use), recent answers' citations (for "Show
+sources"), and each user's recent requests (for the rate limit). Nothing here is written to disk.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict, deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Clock = Callable[[], float]
+Action = Literal["check", "signpost", "threshold"]
+MAX_NOTES = 50  # per case; a case is a few lines about one family
+
+
+@dataclass
+class Case:
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.notes)
+
+
+@dataclass
+class Pending:
+    """A /check, /signpost or /threshold waiting for the family's description."""
+
+    action: Action
+    service_id: str | None = None
+    text: str | None = None  # a description given with /check, used once the service is chosen
+
+
+@dataclass
+class _Chat:
+    touched: float
+    case: Case | None = None
+    pending: Pending | None = None
+
+
+class ChatMemory:
+    """Per chat: an open case and a pending request, forgotten `ttl_s` seconds after the chat
+    last used them (checked whenever the chat is looked up)."""
+
+    def __init__(self, ttl_s: float, clock: Clock = time.monotonic) -> None:
+        self.ttl_s = ttl_s
+        self.clock = clock
+        self._chats: dict[int, _Chat] = {}
+
+    def _chat(self, chat_id: int, create: bool = False) -> _Chat | None:
+        now = self.clock()
+        for key in [k for k, c in self._chats.items() if now - c.touched > self.ttl_s]:
+            del self._chats[key]
+        chat = self._chats.get(chat_id)
+        if chat is None and create:
+            chat = self._chats[chat_id] = _Chat(now)
+        if chat is not None:
+            chat.touched = now
+        return chat
+
+    def case(self, chat_id: int) -> Case | None:
+        chat = self._chat(chat_id)
+        return chat.case if chat else None
+
+    def new_case(self, chat_id: int) -> Case:
+        chat = self._chat(chat_id, create=True)
+        assert chat is not None
+        chat.case = Case()
+        return chat.case
+
+    def add_note(self, chat_id: int, text: str) -> Case:
+        chat = self._chat(chat_id, create=True)
+        assert chat is not None
+        if chat.case is None:
+            chat.case = Case()
+        chat.case.notes = (chat.case.notes + [text])[-MAX_NOTES:]
+        return chat.case
+
+    def set_pending(self, chat_id: int, pending: Pending) -> None:
+        chat = self._chat(chat_id, create=True)
+        assert chat is not None
+        chat.pending = pending
+
+    def pending(self, chat_id: int) -> Pending | None:
+        chat = self._chat(chat_id)
+        return chat.pending if chat else None
+
+    def pop_pending(self, chat_id: int) -> Pending | None:
+        chat = self._chat(chat_id)
+        if chat is None or chat.pending is None:
+            return None
+        pending, chat.pending = chat.pending, None
+        return pending
+
+    def clear(self, chat_id: int) -> bool:
+        """Forget everything about the chat; whether there was a case to forget."""
+        chat = self._chat(chat_id)
+        self._chats.pop(chat_id, None)
+        return bool(chat and chat.case)
+
+    def __len__(self) -> int:
+        return len(self._chats)
+
+
+Verdict = Literal["ok", "warn", "quiet"]
+
+
+class RateLimiter:
+    """At most `per_minute` requests per user in any rolling 60 seconds. The first request over
+    the limit is answered with "slow down" (`warn`); later ones are dropped silently (`quiet`)
+    until the user is under the limit again, so a flood does not become a flood of replies."""
+
+    WINDOW_S = 60.0
+
+    def __init__(self, per_minute: int, clock: Clock = time.monotonic) -> None:
+        self.per_minute = per_minute
+        self.clock = clock
+        self._recent: dict[int, deque[float]] = {}
+        self._warned: set[int] = set()
+
+    def check(self, user_id: int) -> Verdict:
+        now = self.clock()
+        recent = self._recent.setdefault(user_id, deque())
+        while recent and now - recent[0] >= self.WINDOW_S:
+            recent.popleft()
+        if len(recent) >= self.per_minute:
+            if user_id in self._warned:
+                return "quiet"
+            self._warned.add(user_id)
+            return "warn"
+        self._warned.discard(user_id)
+        recent.append(now)
+        return "ok"
+
+
+class OncePer:
+    """Remembers keys for `period_s` (bounded): `first(key)` is true once per period."""
+
+    def __init__(self, period_s: float, maxsize: int = 10_000,
+                 clock: Clock = time.monotonic) -> None:
+        self.period_s = period_s
+        self.maxsize = maxsize
+        self.clock = clock
+        self._seen: OrderedDict[int, float] = OrderedDict()
+
+    def first(self, key: int) -> bool:
+        now = self.clock()
+        seen = self._seen.get(key)
+        if seen is not None and now - seen < self.period_s:
+            return False
+        self._seen[key] = now
+        self._seen.move_to_end(key)
+        while len(self._seen) > self.maxsize:
+            self._seen.popitem(last=False)
+        return True
+
+
+@dataclass(frozen=True)
+class Sources:
+    """The citations behind one reply, kept for its "Show sources" button."""
+
+    citations: list[dict[str, Any]]
+    escalation: dict[str, Any] | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.citations or self.escalation)
+
+
+class RecentAnswers:
+    """The citations of the last `maxsize` replies, by key (the answer id)."""
+
+    def __init__(self, maxsize: int = 500) -> None:
+        self.maxsize = maxsize
+        self._items: OrderedDict[str, Sources] = OrderedDict()
+
+    def put(self, key: str, sources: Sources) -> None:
+        self._items[key] = sources
+        self._items.move_to_end(key)
+        while len(self._items) > self.maxsize:
+            self._items.popitem(last=False)
+
+    def get(self, key: str) -> Sources | None:
+        return self._items.get(key)
+
+    def __len__(self) -> int:
+        return len(self._items)
