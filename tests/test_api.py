@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
-from conftest import CountingEmbeddings, write_doc
+from conftest import CountingEmbeddings, serving, write_doc
 
 from api.app import create_app
 from ingest.pipeline import ingest
 from waymark.config import Settings
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
@@ -30,17 +20,8 @@ def server(kb: Path, settings: Settings, embeddings: CountingEmbeddings) -> Iter
     write_doc(kb, "b.md", "nb-b", "# B\nOld text.\n", effective="2024-01-01",
               review_by="2025-01-01")
     ingest([kb], settings, embeddings=embeddings)
-    port = free_port()
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="error")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 20
-    while not server.started and time.time() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    with serving(create_app(settings)) as url:
+        yield url
 
 
 def test_health_counts_documents_and_chunks(server: str) -> None:

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
-import uvicorn
-from test_api import free_port
+from conftest import serving
 
 from api.app import create_app
 from waymark.cases import Cases
@@ -18,16 +15,8 @@ from waymark.config import Settings
 
 @pytest.fixture
 def url(cases: Cases, settings: Settings) -> Iterator[str]:
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port,
-                                           log_level="error"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    with serving(create_app(settings)) as base:
+        yield base
 
 
 def test_eligibility_signpost_threshold(url: str) -> None:

@@ -11,8 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import CountingEmbeddings, write_doc
-from test_api import free_port
+from conftest import CountingEmbeddings, free_port, write_doc
 
 from ingest.pipeline import ingest
 from waymark.config import Settings

@@ -15,9 +15,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import CountingEmbeddings, write_doc
+from conftest import CountingEmbeddings, free_port, write_doc
 from fastapi.testclient import TestClient
-from test_api import free_port
 
 from api.app import create_app
 from ingest.pipeline import ingest

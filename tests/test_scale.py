@@ -11,8 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import write_doc
-from test_api import free_port
+from conftest import free_port, write_doc
 from test_faults import corpus, start_chroma
 
 pytestmark = pytest.mark.slow

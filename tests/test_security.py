@@ -3,17 +3,14 @@ withdrawals with their audit trail, all against the real app over HTTP."""
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
-from conftest import write_doc
+from conftest import serving, write_doc
 from fastapi.testclient import TestClient
-from test_api import free_port
 
 from api.app import create_app
 from waymark.auth import create_token
@@ -35,26 +32,13 @@ ROUTES = [  # (method, path, json body, lowest role allowed)
 ]
 
 
-def serve(settings: Settings) -> Iterator[str]:
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port,
-                                           log_level="error"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
-
-
 @pytest.fixture
 def secured(cases: Cases, settings: Settings, tmp_path: Path) -> Iterator[tuple[str, dict]]:
     tokens_file = tmp_path / "tokens.json"
     tokens = {role: create_token(tokens_file, f"{role}-user", role) for role in ROLES}
     configured = settings.model_copy(update={"api_tokens_file": tokens_file,
                                              "knowledge_dir": tmp_path / "kb"})
-    for url in serve(configured):
+    with serving(create_app(configured)) as url:
         yield url, tokens
 
 

@@ -401,27 +401,20 @@ class Store:
             ).fetchone()
         return (row["doc_id"], parse_meta(row["meta_json"])) if row else None
 
-    def chunks_by_rowid(self, rowids: Sequence[int]) -> dict[int, StoredChunk]:
-        if not rowids:
-            return {}
-        marks = ",".join("?" * len(rowids))
+    def _chunks_where(self, column: str, values: Sequence[Any]) -> list[sqlite3.Row]:
+        if not values:
+            return []
         with self._db() as db:
-            rows = db.execute(
+            return db.execute(
                 f"""SELECT c.*, v.doc_id FROM chunks c JOIN versions v ON v.key = c.version_key
-                    WHERE c.rowid IN ({marks})""", list(rowids),
+                    WHERE c.{column} IN ({",".join("?" * len(values))})""", list(values),
             ).fetchall()
-        return {r["rowid"]: _stored_chunk(r) for r in rows}
+
+    def chunks_by_rowid(self, rowids: Sequence[int]) -> dict[int, StoredChunk]:
+        return {r["rowid"]: _stored_chunk(r) for r in self._chunks_where("rowid", rowids)}
 
     def chunks_by_id(self, chunk_ids: Sequence[str]) -> dict[str, StoredChunk]:
-        if not chunk_ids:
-            return {}
-        marks = ",".join("?" * len(chunk_ids))
-        with self._db() as db:
-            rows = db.execute(
-                f"""SELECT c.*, v.doc_id FROM chunks c JOIN versions v ON v.key = c.version_key
-                    WHERE c.id IN ({marks})""", list(chunk_ids),
-            ).fetchall()
-        return {r["id"]: _stored_chunk(r) for r in rows}
+        return {r["id"]: _stored_chunk(r) for r in self._chunks_where("id", chunk_ids)}
 
     def version_chunks(self, version_key: str) -> list[StoredChunk]:
         """Every chunk of one stored version, in order."""
