@@ -69,6 +69,9 @@ def kill_when(kb: Path, settings: Settings, ready: Callable[[], bool],
               timeout: float = 120) -> bool:
     """Start an ingest subprocess and SIGKILL it once `ready()`; False if it finished first."""
     env = {**os.environ, "WAYMARK_DATA_DIR": str(settings.data_dir)}
+    if settings.chroma_host:
+        env.update(WAYMARK_CHROMA_HOST=settings.chroma_host,
+                   WAYMARK_CHROMA_PORT=str(settings.chroma_port))
     proc = subprocess.Popen([sys.executable, "-m", "waymark.cli", "ingest", str(kb), "--json"],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + timeout
@@ -146,3 +149,36 @@ def test_sigkill_at_any_point_keeps_the_old_knowledge_base(
     assert kept == final["counts"][1] + previous, "the new and the previous base only"
     assert db_value(settings, "SELECT COUNT(*) FROM versions WHERE complete = 0") == 0
     assert open_store(settings).collection.count() == kept, "no orphaned vectors remain"
+
+
+def test_sigkill_in_chroma_server_mode(kb: Path, tmp_path: Path,
+                                       embeddings: CountingEmbeddings) -> None:
+    from conftest import free_port
+    from test_faults import start_chroma
+
+    port = free_port()
+    chroma = start_chroma(tmp_path / "chroma", port)
+    settings = Settings(data_dir=tmp_path / "data", chroma_host="127.0.0.1", chroma_port=port)
+    try:
+        write_corpus(kb, range(0, 8), "first")
+        ingest([kb], settings, embeddings=embeddings)
+        old = snapshot(settings)
+        write_corpus(kb, range(0, 16), "second")
+
+        def completed(more: int) -> Callable[[], bool]:
+            start = complete_versions(settings)
+            return lambda: complete_versions(settings) >= start + more
+
+        def writing() -> bool:
+            return db_value(settings, "SELECT COUNT(*) FROM versions WHERE complete = 0") > 0
+
+        for ready in (writing, completed(2)):
+            assert kill_when(kb, settings, ready), "killed mid-way"
+            assert snapshot(settings) == old
+            assert query_works(settings, embeddings, "first")
+        report = ingest([kb], settings, embeddings=embeddings)
+        assert len(report.changed) == 8 and len(report.added) == 8
+        assert query_works(settings, embeddings, "second")
+    finally:
+        chroma.terminate()
+        chroma.wait(20)
