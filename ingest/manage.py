@@ -101,11 +101,12 @@ def add_document(settings: Settings, filename: str, data: bytes, sidecar: bytes 
     store = open_store(settings)
     roots = _roots(settings)
     existing = store.snapshot().documents.get(doc_id)
-    if existing is not None:
+    if existing is not None:  # the new file takes the old one's place, whatever its name
         old = Path(existing.path)
-        target = old.with_name(name) if old.suffix.lower() == Path(name).suffix.lower() else \
-            old.with_suffix(Path(name).suffix)
+        target = old.with_name(name)
         if target != old:
+            if sidecar is None and sidecar_path(old).exists() and not name.lower().endswith(".md"):
+                sidecar = sidecar_path(old).read_bytes()
             _archive([old, sidecar_path(old)], settings)
     else:
         folder = roots[0] if roots[0].is_dir() else roots[0].parent

@@ -164,3 +164,20 @@ def test_upload_pdf_with_metadata_fields(secured: tuple[str, dict], tmp_path: Pa
     wrong_type = httpx.post(url + "/sources", headers=owner,
                             files={"file": ("run.exe", b"MZ", "application/octet-stream")})
     assert wrong_type.status_code == 422 and "Waymark reads" in wrong_type.json()["detail"]
+
+
+def test_an_update_under_another_file_name_replaces_the_old_file(
+        secured: tuple[str, dict], tmp_path: Path) -> None:
+    url, tokens = secured
+    owner = {"Authorization": f"Bearer {tokens['owner']}"}
+    first = write_doc(tmp_path / "up", "clinic.md", "t-clinic", "# Clinic\nOpen Mondays.\n")
+    assert httpx.post(url + "/sources", headers=owner, files={
+        "file": ("clinic.md", first.read_bytes())}).json()["added"] == ["t-clinic"]
+    second = write_doc(tmp_path / "up", "clinic-v2.md", "t-clinic", "# Clinic\nOpen Fridays.\n",
+                       version='"2.0"')
+    reply = httpx.post(url + "/sources", headers=owner,
+                       files={"file": ("clinic-v2.md", second.read_bytes())}).json()
+    assert reply["changed"] == ["t-clinic"] and reply["failed"] == []
+    rows = {r["doc_id"]: r for r in httpx.get(url + "/sources", headers=owner).json()}
+    assert rows["t-clinic"]["version"] == "2.0" and rows["t-clinic"]["path"].endswith(
+        "clinic-v2.md")
