@@ -90,7 +90,9 @@ class PhraseIndex:
         for term in taxonomy.terms:
             if wanted is not None and term.id not in wanted:
                 continue
-            for phrase in {*term.phrases, term.label, term.id.replace("-", " ")}:
+            # a one-word label ("SEND") would fire on everyday words ("send the form")
+            label = [term.label] if len(term.label.split()) > 1 else []
+            for phrase in {*term.phrases, *label}:
                 tokens = tuple(words(phrase))
                 if tokens:
                     self._by_first[tokens[0]].append((tokens, term.id, phrase))
