@@ -40,7 +40,7 @@ class Case:
 
 
 def _districts(snapshot: Snapshot) -> set[str]:
-    return {area for doc in snapshot.documents.values() if isinstance(doc.meta, ServiceMeta)
+    return {area for doc in snapshot.of_kind("service") if isinstance(doc.meta, ServiceMeta)
             for area in doc.meta.eligibility.areas}
 
 
@@ -133,7 +133,7 @@ class Cases:
         suggestion = suggest(case.family, snapshot)
         assessments = [
             assess(doc, case.family, snapshot.taxonomy, suggestion.level, self.store)
-            for doc in snapshot.documents.values() if isinstance(doc.meta, ServiceMeta)]
+            for doc in snapshot.of_kind("service") if isinstance(doc.meta, ServiceMeta)]
         kept = sorted((a for a in assessments if a.verdict != "does_not_meet"), key=_fit)
         services = [_signpost_row(a) for a in kept[:limit]]
         result: dict[str, Any] = {

@@ -39,7 +39,7 @@ class RiskSignal:
 def risk_indicators(snapshot: Snapshot) -> dict[str, tuple[StoredDocument, Indicator]]:
     """Immediate-risk indicators of every threshold document, by taxonomy id."""
     found: dict[str, tuple[StoredDocument, Indicator]] = {}
-    for doc in snapshot.documents.values():
+    for doc in snapshot.of_kind("threshold"):
         if isinstance(doc.meta, ThresholdMeta):
             for indicator in doc.meta.indicators:
                 if indicator.immediate_risk:

@@ -141,6 +141,16 @@ class Snapshot:
     def keys(self) -> list[str]:
         return [doc.version_key for doc in self.documents.values()]
 
+    def of_kind(self, kind: str) -> list[StoredDocument]:
+        """The documents of one kind (cached: every answer asks for the threshold guidance)."""
+        if kind not in self._by_kind:
+            self._by_kind[kind] = [d for d in self.documents.values() if d.meta.kind == kind]
+        return self._by_kind[kind]
+
+    @cached_property
+    def _by_kind(self) -> dict[str, list[StoredDocument]]:
+        return {}
+
 
 @dataclass(frozen=True)
 class NewVersion:

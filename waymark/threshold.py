@@ -38,7 +38,7 @@ class Suggestion:
 
 
 def threshold_documents(snapshot: Snapshot) -> list[StoredDocument]:
-    return [d for d in snapshot.documents.values() if isinstance(d.meta, ThresholdMeta)]
+    return [d for d in snapshot.of_kind("threshold") if isinstance(d.meta, ThresholdMeta)]
 
 
 def level_names(snapshot: Snapshot) -> dict[int, str]:
