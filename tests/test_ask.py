@@ -139,3 +139,13 @@ def test_empty_knowledge_base_refuses(tmp_path: Path, embeddings: CountingEmbedd
     empty = Answerer(open_store(Settings(data_dir=tmp_path / "none")), embeddings)
     result = empty.ask("how do I refer to health visiting?")
     assert result["refused"] is True and "knowledge base is empty" in result["answer"]
+
+
+def test_langchain_retriever_interface(answerer: Answerer) -> None:
+    from waymark.retrieval import WaymarkRetriever
+
+    retriever = WaymarkRetriever(retriever=answerer.retriever, k=2)
+    documents = retriever.invoke("how do health visitors refer toddlers to early talk?")
+    assert documents[0].metadata["doc_id"] == "t-early-talk"
+    assert documents[0].metadata["page"] in (1, 2) and "meaning #" in documents[0].metadata["why"]
+    assert "Early Talk referral" in documents[0].page_content

@@ -326,9 +326,6 @@ class Store:
 
     # ------------------------------------------------------------------ reading
 
-    def active_generation(self) -> int | None:
-        return self._active()[0]
-
     def _active(self) -> tuple[int | None, str]:
         """The active generation and a token that changes whenever it does, even across a
         rebuilt data directory (ids restart there, commit times do not)."""
@@ -711,7 +708,3 @@ def open_store(settings: Settings) -> Store:
     from waymark.embeddings import embeddings_id
 
     return Store(settings, embeddings_id(settings))
-
-
-def store_exists(path: Path) -> bool:
-    return (path / "waymark.sqlite3").exists()

@@ -50,11 +50,6 @@ def level_names(snapshot: Snapshot) -> dict[int, str]:
     return names
 
 
-def suggest_level(family: Family, snapshot: Snapshot) -> int:
-    """The level alone (no citations): what eligibility's `levels` criterion needs."""
-    return suggest(family, snapshot).level
-
-
 def suggest(family: Family, snapshot: Snapshot, store: Store | None = None) -> Suggestion:
     matched: list[MatchedIndicator] = []
     seen: set[tuple[str, int]] = set()
