@@ -70,6 +70,8 @@ _INDEXES: dict[tuple[int, frozenset[str]], PhraseIndex] = {}
 
 
 def _phrase_index(snapshot: Snapshot, terms: frozenset[str]) -> PhraseIndex:
+    """An index of the risk terms alone: in the full taxonomy's index a longer phrase of some
+    other need could take the words first and hide the risk."""
     key = (id(snapshot), terms)
     if key not in _INDEXES:
         _INDEXES.clear()  # one snapshot at a time is enough
