@@ -15,14 +15,11 @@ from __future__ import annotations
 import base64
 import os
 import re
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
-from conftest import CountingEmbeddings, write_doc
+from conftest import CountingEmbeddings, serving, write_doc
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
@@ -31,7 +28,6 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
-from test_api import free_port
 
 from api.app import create_app
 from ingest.pipeline import ingest
@@ -78,18 +74,8 @@ def site(cases: Cases, kb: Path, settings: Settings, embeddings: CountingEmbeddi
     owner = create_token(tokens, "Olu Owner", "owner")
     lead = create_token(tokens, "Lee Lead", "lead")
     app_settings = Settings(data_dir=settings.data_dir, knowledge_dir=kb, api_tokens_file=tokens)
-    server = uvicorn.Server(uvicorn.Config(create_app(app_settings), host="127.0.0.1",
-                                           port=free_port(), log_level="error"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.time() + WAIT_S
-    while not server.started and time.time() < deadline:
-        time.sleep(0.05)
-    assert server.started, "the app did not start"
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield {"url": f"http://127.0.0.1:{port}/", "owner": owner, "lead": lead}
-    server.should_exit = True
-    thread.join(10)
+    with serving(create_app(app_settings)) as url:
+        yield {"url": f"{url}/", "owner": owner, "lead": lead}
 
 
 @pytest.fixture
