@@ -7,7 +7,6 @@ from __future__ import annotations
 import math
 import uuid
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 from langchain_core.embeddings import Embeddings
@@ -80,8 +79,12 @@ class Answerer:
     # ------------------------------------------------------------------ term weights
 
     def weights(self, terms: list[str], snapshot: Snapshot) -> dict[str, float]:
-        total = max(_rows(self.store, snapshot.generation), 1)
-        return {t: _idf(self.store, snapshot.generation, t, total) for t in terms}
+        """BM25-style inverse document frequency of each term over the stored chunks."""
+        weights = {}
+        for term in terms:
+            df, total = self.store.cached_frequency(term)
+            weights[term] = math.log(1 + (max(total, 1) - df + 0.5) / (df + 0.5))
+        return weights
 
     # ------------------------------------------------------------------ the pipeline
 
@@ -145,17 +148,6 @@ class Answerer:
         refused = (bool(unknown) or dense < MIN_DENSE or coverage < MIN_COVERAGE
                    or sentence < MIN_SENTENCE)
         return Decision(dense, coverage, sentence, refused, missing, unknown)
-
-
-@lru_cache(maxsize=8)
-def _rows(store: Store, generation: int | None) -> int:
-    return store.chunk_rows()
-
-
-@lru_cache(maxsize=4096)
-def _idf(store: Store, generation: int | None, term: str, total: int) -> float:
-    df = store.document_frequency(term)
-    return math.log(1 + (total - df + 0.5) / (df + 0.5))
 
 
 def _distinct_docs(passages: list[Passage]) -> list[Passage]:

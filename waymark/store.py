@@ -18,7 +18,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -92,6 +92,7 @@ CREATE TABLE IF NOT EXISTS version_words (
 ) WITHOUT ROWID;
 """
 
+COMMON_SHARE = 0.3  # see Store.selective_terms
 CHROMA_BATCH = 1000  # one upsert per thousand chunks: Chroma's cost is mostly per call
 
 # One open collection per Chroma location in this process: (generation it reflects, collection)
@@ -468,7 +469,7 @@ class Store:
         versions kept for the previous generation's readers): joining every candidate to its
         version first costs twice as much.
         """
-        terms = list(_fts_terms(query))
+        terms = self.selective_terms(list(dict.fromkeys(_fts_terms(query))))
         if not terms or not keys:
             return []
         match = " OR ".join(f'"{t}"' for t in terms)
@@ -503,6 +504,23 @@ class Store:
                 f"SELECT DISTINCT word FROM version_words WHERE version_key IN "
                 f"({','.join('?' * len(keys))})", list(keys)).fetchall()
         return {r["word"] for r in rows}
+
+    def selective_terms(self, terms: list[str]) -> list[str]:
+        """The words worth ranking by: a word in more than COMMON_SHARE of the chunks adds
+        almost nothing to BM25 but makes it score most of the index (keep the rarest one when
+        all are that common)."""
+        if len(terms) < 2:
+            return terms
+        generation = self.snapshot().generation
+        total = _chunk_rows(self, generation)
+        frequency = {t: _frequency(self, generation, t) for t in terms}
+        kept = [t for t in terms if frequency[t] <= COMMON_SHARE * total]
+        return kept or [min(terms, key=frequency.__getitem__)]
+
+    def cached_frequency(self, term: str) -> tuple[int, int]:
+        """(chunks holding `term`, all chunks), remembered per generation."""
+        generation = self.snapshot().generation
+        return _frequency(self, generation, term), _chunk_rows(self, generation)
 
     def document_frequency(self, term: str) -> int:
         """How many stored chunks contain `term` (FTS5 applies its own stemming)."""
@@ -687,6 +705,16 @@ def _stored_chunk(row: sqlite3.Row) -> StoredChunk:
     return StoredChunk(row["rowid"], row["id"], row["doc_id"], row["version_key"], row["idx"],
                        row["text"], tuple(json.loads(row["section"])), row["page"], row["start"],
                        row["end"])
+
+
+@lru_cache(maxsize=16)
+def _chunk_rows(store: Store, generation: int | None) -> int:
+    return store.chunk_rows()
+
+
+@lru_cache(maxsize=8192)
+def _frequency(store: Store, generation: int | None, term: str) -> int:
+    return store.document_frequency(term)
 
 
 def _fts_terms(query: str) -> Iterator[str]:
