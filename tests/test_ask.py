@@ -149,3 +149,17 @@ def test_langchain_retriever_interface(answerer: Answerer) -> None:
     assert documents[0].metadata["doc_id"] == "t-early-talk"
     assert documents[0].metadata["page"] in (1, 2) and "meaning #" in documents[0].metadata["why"]
     assert "Early Talk referral" in documents[0].page_content
+
+
+def test_common_words_leave_the_word_search_of_a_large_index(
+        answerer: Answerer, monkeypatch: pytest.MonkeyPatch) -> None:
+    import waymark.store as store_module
+
+    store = answerer.store
+    assert store.selective_terms(["referral", "toddlers"]) == ["referral", "toddlers"]
+    monkeypatch.setattr(store_module, "PRUNE_FROM_CHUNKS", 0)  # treat this index as large
+    store_module._chunk_rows.cache_clear()
+    # every chunk's title column holds "Title of ...": the word is in 100% of the chunks
+    assert store.cached_frequency("title")[0] == store.cached_frequency("title")[1]
+    assert store.selective_terms(["title", "toddlers"]) == ["toddlers"]
+    assert store.selective_terms(["title", "of"]) in (["title"], ["of"]), "one is always kept"

@@ -93,6 +93,7 @@ CREATE TABLE IF NOT EXISTS version_words (
 """
 
 COMMON_SHARE = 0.3  # see Store.selective_terms
+PRUNE_FROM_CHUNKS = 2000
 CHROMA_BATCH = 1000  # one upsert per thousand chunks: Chroma's cost is mostly per call
 
 # One open collection per Chroma location in this process: (generation it reflects, collection)
@@ -506,13 +507,15 @@ class Store:
         return {r["word"] for r in rows}
 
     def selective_terms(self, terms: list[str]) -> list[str]:
-        """The words worth ranking by: a word in more than COMMON_SHARE of the chunks adds
-        almost nothing to BM25 but makes it score most of the index (keep the rarest one when
-        all are that common)."""
+        """The words worth ranking by: in a large index, a word in more than COMMON_SHARE of
+        the chunks adds almost nothing to BM25 but makes it score most of the index (keep the
+        rarest one when all are that common). Small indexes are fast anyway and keep them all."""
         if len(terms) < 2:
             return terms
         generation = self.snapshot().generation
         total = _chunk_rows(self, generation)
+        if total < PRUNE_FROM_CHUNKS:
+            return terms
         frequency = {t: _frequency(self, generation, t) for t in terms}
         kept = [t for t in terms if frequency[t] <= COMMON_SHARE * total]
         return kept or [min(terms, key=frequency.__getitem__)]
