@@ -92,21 +92,25 @@ class TokenFile:
         self._stamp: float | None = None
         self._by_hash: dict[str, Identity] = {}
 
-    def identify(self, token: str) -> Identity | None:
+    def _current(self) -> dict[str, Identity]:
+        """Tokens by hash, read again only when the file changed."""
         try:
-            stamp = self.path.stat().st_mtime
+            stamp: float | None = self.path.stat().st_mtime_ns
         except OSError:
             stamp = None
         if stamp != self._stamp:
             self._by_hash = {t["sha256"]: Identity(t["name"], t["role"])  # type: ignore[arg-type]
                              for t in _read(self.path)}
             self._stamp = stamp
+        return self._by_hash
+
+    def identify(self, token: str) -> Identity | None:
         digest = _hash(token)
-        for known, identity in self._by_hash.items():
+        for known, identity in self._current().items():
             if hmac.compare_digest(known, digest):
                 return identity
         return None
 
     @property
     def configured(self) -> bool:
-        return self.path.exists() and bool(_read(self.path))
+        return bool(self._current())
