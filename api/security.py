@@ -27,6 +27,7 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
 }
 UPLOAD_ROUTES = ("/sources", "/threshold/audit")
+MAX_TRACKED_CALLERS = 10_000
 
 
 def is_loopback(host: str | None) -> bool:
@@ -69,6 +70,10 @@ class Guard:
         now, window = time.monotonic(), self._calls[key]
         while window and now - window[0] > 60:
             window.popleft()
+        if len(self._calls) > MAX_TRACKED_CALLERS:  # forget callers quiet for a minute
+            for quiet in [k for k, w in self._calls.items() if not w or now - w[-1] > 60]:
+                del self._calls[quiet]
+            window = self._calls[key]
         if len(window) >= self.settings.rate_limit_per_minute:
             return 60 - (now - window[0])
         window.append(now)
