@@ -99,7 +99,8 @@ class Answerer:
         passages = self.retriever.passages(question, PASSAGES, filters, snapshot)
         terms = content_terms(question)
         weights = self.weights(terms, snapshot)
-        decision = self.decide(question, passages, terms, weights, snapshot)
+        candidates = _candidates(passages, terms, weights)  # scored once: decision and answer
+        decision = self.decide(question, passages, terms, weights, candidates, snapshot)
         result: dict[str, Any] = {
             "answer": "", "citations": [], "refused": decision.refused,
             "escalation": escalation.escalation(signals, self.store), "advisory": ADVISORY,
@@ -115,7 +116,7 @@ class Answerer:
             if generated:
                 answer, citations, result["mode"] = generated.answer, generated.citations, "llm"
             else:
-                answer, citations = compose(passages, terms, weights)
+                answer, citations = compose(candidates)
                 if reason:
                     result["fallback"] = reason
             result["answer"] = " ".join([answer, *stale_notes(citations)])
@@ -131,7 +132,8 @@ class Answerer:
         return cached[1]
 
     def decide(self, question: str, passages: list[Passage], terms: list[str],
-               weights: dict[str, float], snapshot: Snapshot) -> Decision:
+               weights: dict[str, float], candidates: list[Candidate],
+               snapshot: Snapshot) -> Decision:
         unknown = self.vocabulary(snapshot).unknown(question)
         pairs = Vocabulary.word_pairs(question)
         if len(pairs) >= MIN_PAIRS and not any(self.store.phrase_exists(p) for p in pairs):
@@ -143,7 +145,7 @@ class Answerer:
         present = set().union(*(set(content_terms(p.text)) for p in passages[:3]))
         total = sum(weights.values()) or 1.0
         coverage = sum(w for t, w in weights.items() if t in present) / total if terms else 0.0
-        sentence = max((c.overlap for c in _candidates(passages, terms, weights)), default=0.0)
+        sentence = max((c.overlap for c in candidates), default=0.0)
         missing = [t for t in terms if t not in present]
         refused = (bool(unknown) or dense < MIN_DENSE or coverage < MIN_COVERAGE
                    or sentence < MIN_SENTENCE)
@@ -205,13 +207,11 @@ def _candidates(passages: list[Passage], terms: list[str],
     return found
 
 
-def compose(passages: list[Passage], terms: list[str],
-            weights: dict[str, float]) -> tuple[str, list[Citation]]:
+def compose(candidates: list[Candidate]) -> tuple[str, list[Citation]]:
     """About ANSWER_WORDS words of the passages' own sentences, each cited."""
-    candidates = sorted(_candidates(passages, terms, weights), key=lambda c: -c.score)
     chosen: list[Candidate] = []
     words = 0
-    for cand in candidates:
+    for cand in sorted(candidates, key=lambda c: -c.score):
         if chosen and cand.overlap < MIN_SENTENCE_OVERLAP:
             break
         if sum(c.passage is cand.passage for c in chosen) >= MAX_SENTENCES_PER_PASSAGE:
