@@ -5,6 +5,7 @@ citation. When the evidence does not answer the question, a plain refusal instea
 from __future__ import annotations
 
 import math
+import re
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,15 +13,23 @@ from typing import Any
 from langchain_core.embeddings import Embeddings
 
 from waymark import escalation
+from waymark.asked import Asked, asked
 from waymark.citations import MIN_QUOTE_CHARS, Citation
 from waymark.llm import LLM
-from waymark.retrieval import Filters, HybridRetriever, Passage
+from waymark.naming import Names
+from waymark.retrieval import Filters, Hit, HybridRetriever, Passage
 from waymark.sentences import Sentence, clean, normalise_quote, split_sentences
 from waymark.store import Snapshot, Store
 from waymark.terms import content_terms, stem
 from waymark.vocabulary import Vocabulary
 
 _VOCABULARIES: dict[int, tuple[Snapshot, Vocabulary]] = {}
+_NAMES: dict[int, tuple[Snapshot, Names]] = {}
+
+# A question about research wants the evidence summary of a programme, not its service page.
+_RESEARCH = re.compile(r"\b(?:trials?|stud(?:y|ies)|research\w*|evidence|evaluat\w*|found|find"
+                       r"|findings|meta-analys[ie]s|review|effective\w*|results?|rat(?:ing|ed))\b",
+                       re.IGNORECASE)
 
 ADVISORY = ("Waymark advises; it never decides. Check the cited guidance, use your professional "
             "judgement and discuss decisions with your manager or safeguarding lead.")
@@ -40,6 +49,12 @@ PASSAGES = 5
 PASSAGES_FOR_ANSWER = 4
 MAX_SENTENCES_PER_PASSAGE = 2
 MIN_SENTENCE_OVERLAP = 0.2  # share of the question's weighted words a further sentence must hold
+STATES_BONUS = 0.3  # a sentence stating the kind of fact asked for ("because ...") ranks higher
+STRICT_BONUS = 1.0  # ... and one stating a time, number or amount asked for leads the answer
+DOCUMENTS_CONSIDERED = 3  # a document the question names may answer if among the first three
+LABEL_WORDS = 4  # "Assertiveness and persistence." labels the sentence after it
+MAX_ITEMS = 8  # list items a lead-in ending in ":" brings with it
+MAX_STATING_CHUNKS = 2  # further chunks of the answering document that state the fact asked
 
 
 @dataclass
@@ -49,6 +64,7 @@ class Candidate:
     sentence: Sentence
     overlap: float
     score: float
+    states: bool = False  # states the kind of fact the question asks for
 
 
 @dataclass
@@ -61,6 +77,7 @@ class Decision:
     refused: bool
     missing: list[str] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)  # words no document uses
+    unstated: str = ""  # the kind of fact asked for that the answering document never states
 
 
 @dataclass
@@ -99,19 +116,22 @@ class Answerer:
         passages = self.retriever.passages(question, PASSAGES, filters, snapshot)
         terms = content_terms(question)
         weights = self.weights(terms, snapshot)
-        candidates = _candidates(passages, terms, weights)  # scored once: decision and answer
-        decision = self.decide(question, passages, terms, weights, candidates, snapshot)
+        facts = asked(question)
+        answering = self.answering(question, passages, terms, weights, facts, snapshot)
+        answering += self.stating(answering, facts)
+        candidates = _candidates(answering, passages, terms, weights, facts)
+        decision = self.decide(question, passages, terms, weights, candidates, facts, snapshot)
         result: dict[str, Any] = {
             "answer": "", "citations": [], "refused": decision.refused,
             "escalation": escalation.escalation(signals, self.store), "advisory": ADVISORY,
             "mode": "extractive", "answer_id": uuid.uuid4().hex,
         }
         if decision.refused:
-            result["answer"] = refusal_text(passages)
+            result["answer"] = refusal_text(passages, decision.unstated)
             result["closest"] = [{"doc_id": p.doc.doc_id, "title": p.doc.meta.title}
                                  for p in _distinct_docs(passages)[:3]]
         else:
-            generated, reason = (self.llm.answer(question, _top_document(passages))
+            generated, reason = (self.llm.answer(question, answering)
                                  if self.llm else (None, ""))
             if generated:
                 answer, citations, result["mode"] = generated.answer, generated.citations, "llm"
@@ -123,6 +143,65 @@ class Answerer:
             result["citations"] = [c.to_json(n) for n, c in enumerate(citations, start=1)]
         return Outcome(result, passages, decision)
 
+    def answering(self, question: str, passages: list[Passage], terms: list[str],
+                  weights: dict[str, float], facts: list[Asked],
+                  snapshot: Snapshot) -> list[Passage]:
+        """The passages of the one document the answer draws on (mixing documents is how
+        answers go wrong): the best-ranked one, unless the question names another of the first
+        few by its title ("can Steps work with him?")."""
+        if not passages:
+            return []
+        docs = [p.doc.doc_id for p in _distinct_docs(passages)][:DOCUMENTS_CONSIDERED]
+        named = {d: n for d, n in self.names(snapshot).named(question).items() if d in docs}
+        if not named:
+            return _of_document(passages, docs[0])
+        research = bool(_RESEARCH.search(question))
+
+        def strength(doc_id: str) -> tuple[int, int, bool, float]:
+            """Named at more length, then by more of its names' words, then of the kind the
+            question wants, then holding a sentence closer to the question."""
+            own = _candidates(_of_document(passages, doc_id), passages, terms, weights, facts)
+            is_evidence = _of_document(passages, doc_id)[0].doc.meta.kind == "evidence"
+            return (named[doc_id].run, named[doc_id].extra, is_evidence == research,
+                    max((c.overlap for c in own), default=0.0))
+
+        chosen = max(named, key=strength)
+        if chosen == docs[0]:
+            return _of_document(passages, chosen)
+        # the named document ranked below another: its own best passages, not only those that
+        # made the shared top five
+        only = Filters(doc_ids=frozenset({chosen}))
+        return self.retriever.passages(question, PASSAGES_FOR_ANSWER, only, snapshot)
+
+    def stating(self, answering: list[Passage], facts: list[Asked]) -> list[Passage]:
+        """Chunks of the answering document, beyond the retrieved passages, that state a fact
+        of the kind a strict question asks for: an opening time sits in a contact section
+        that shares few words with "what times is it open?"."""
+        strict = [f for f in facts if f.strict]
+        if not answering or not strict:
+            return []
+        doc = answering[0].doc
+        title = doc.meta.title
+        found = []
+        for chunk in self.store.version_chunks(doc.version_key):
+            if any(p.start <= chunk.start < p.end for p in answering):
+                continue
+            context = " ".join([title, *chunk.section[-1:]])
+            if any(f.stated_in(sentence.text, context) for f in strict
+                   for sentence in split_sentences(chunk.text)):
+                found.append(Passage(doc, [Hit(chunk)], chunk.start, chunk.end, chunk.text,
+                                     0.0, chunk.section, chunk.page))
+        return found[:MAX_STATING_CHUNKS]
+
+    def names(self, snapshot: Snapshot) -> Names:
+        cached = _NAMES.get(id(snapshot))
+        if cached is None or cached[0] is not snapshot:
+            _NAMES.clear()
+            rows = max(self.store.chunk_rows(), 1)
+            cached = _NAMES[id(snapshot)] = (snapshot, Names(
+                snapshot, lambda phrase: self.store.document_frequency(phrase) / rows))
+        return cached[1]
+
     def vocabulary(self, snapshot: Snapshot) -> Vocabulary:
         cached = _VOCABULARIES.get(id(snapshot))
         if cached is None or cached[0] is not snapshot:
@@ -132,7 +211,7 @@ class Answerer:
         return cached[1]
 
     def decide(self, question: str, passages: list[Passage], terms: list[str],
-               weights: dict[str, float], candidates: list[Candidate],
+               weights: dict[str, float], candidates: list[Candidate], facts: list[Asked],
                snapshot: Snapshot) -> Decision:
         unknown = self.vocabulary(snapshot).unknown(question)
         pairs = Vocabulary.word_pairs(question)
@@ -147,9 +226,14 @@ class Answerer:
         coverage = sum(w for t, w in weights.items() if t in present) / total if terms else 0.0
         sentence = max((c.overlap for c in candidates), default=0.0)
         missing = [t for t in terms if t not in present]
-        refused = (bool(unknown) or dense < MIN_DENSE or coverage < MIN_COVERAGE
-                   or sentence < MIN_SENTENCE)
-        return Decision(dense, coverage, sentence, refused, missing, unknown)
+        # "how many health visitors work in NB7?": guidance that never states such a number
+        # cannot answer, however close its words are
+        strict = [f for f in facts if f.strict]
+        unstated = (strict[0].kind.label if strict and not any(c.states for c in candidates)
+                    else "")
+        refused = (bool(unknown) or bool(unstated) or dense < MIN_DENSE
+                   or coverage < MIN_COVERAGE or sentence < MIN_SENTENCE)
+        return Decision(dense, coverage, sentence, refused, missing, unknown, unstated)
 
 
 def _distinct_docs(passages: list[Passage]) -> list[Passage]:
@@ -159,9 +243,12 @@ def _distinct_docs(passages: list[Passage]) -> list[Passage]:
     return list(seen.values())
 
 
-def refusal_text(passages: list[Passage]) -> str:
+def refusal_text(passages: list[Passage], unstated: str = "") -> str:
     closest = _distinct_docs(passages)[:3]
     text = "The guidance in Waymark does not cover this, so I cannot answer it."
+    if unstated and closest:
+        text = (f"The guidance in Waymark does not give {unstated} for this, so I cannot "
+                "answer it.")
     if closest:
         names = "; ".join(f"{p.doc.meta.title} ({p.doc.doc_id})" for p in closest)
         text += f" The closest documents are: {names}."
@@ -173,9 +260,9 @@ def refusal_text(passages: list[Passage]) -> str:
     return text
 
 
-def _top_document(passages: list[Passage]) -> list[Passage]:
-    """The passages an answer may draw on: the best document's, as `compose` uses."""
-    return [p for p in passages[:PASSAGES_FOR_ANSWER] if p.doc.doc_id == passages[0].doc.doc_id]
+def _of_document(passages: list[Passage], doc_id: str) -> list[Passage]:
+    return [p for p in passages[:PASSAGES_FOR_ANSWER] if p.doc.doc_id == doc_id] or [
+        next(p for p in passages if p.doc.doc_id == doc_id)]
 
 
 def stale_notes(citations: list[Citation]) -> list[str]:
@@ -188,13 +275,15 @@ def stale_notes(citations: list[Citation]) -> list[str]:
     return notes
 
 
-def _candidates(passages: list[Passage], terms: list[str],
-                weights: dict[str, float]) -> list[Candidate]:
+def _candidates(answering: list[Passage], passages: list[Passage], terms: list[str],
+                weights: dict[str, float], facts: list[Asked]) -> list[Candidate]:
+    """Every sentence of the answering passages, scored by the question's words it holds, the
+    rank of its passage among all retrieved and whether it states the fact asked for."""
     total = sum(weights.values()) or 1.0
     top = passages[0].score if passages else 1.0
     found = []
-    # one source answers: mixing documents is how answers go wrong
-    for rank, passage in enumerate(_top_document(passages)):
+    for rank, passage in enumerate(answering):
+        title = passage.doc.meta.title
         for sentence in split_sentences(passage.text, passage.start):
             if sentence.is_heading or len(normalise_quote(sentence.text)) < MIN_QUOTE_CHARS:
                 continue
@@ -202,33 +291,74 @@ def _candidates(passages: list[Passage], terms: list[str],
             section, _ = passage.locate(sentence.start)
             have = {stem(w) for w in content_terms(" ".join([sentence.text, *section]))}
             overlap = sum(weights[t] for t in terms if t in have) / total
-            found.append(Candidate(passage, rank, sentence, overlap,
-                                   overlap + 0.3 * passage.score / top))
+            context = " ".join([title, *section[-1:]])
+            stated = [f for f in facts if f.stated_in(sentence.text, context)]
+            bonus = max((STRICT_BONUS if f.strict else STATES_BONUS for f in stated), default=0.0)
+            score = overlap + 0.3 * passage.score / top + bonus
+            states = bool(stated)
+            found.append(Candidate(passage, rank, sentence, overlap, score, states))
     return found
 
 
 def compose(candidates: list[Candidate]) -> tuple[str, list[Citation]]:
-    """About ANSWER_WORDS words of the passages' own sentences, each cited."""
-    chosen: list[Candidate] = []
+    """About ANSWER_WORDS words of the passages' own sentences, each cited. A sentence that
+    leads into a list ("four processes:") brings the list; a short label brings the sentence
+    it labels."""
+    chosen: list[list[Candidate]] = []  # the sentences of each statement
+    used: set[int] = set()
     words = 0
     for cand in sorted(candidates, key=lambda c: -c.score):
-        if chosen and cand.overlap < MIN_SENTENCE_OVERLAP:
-            break
-        if sum(c.passage is cand.passage for c in chosen) >= MAX_SENTENCES_PER_PASSAGE:
+        if id(cand) in used:
             continue
-        length = len(cand.sentence.text.split())
+        if chosen and cand.overlap < MIN_SENTENCE_OVERLAP and not cand.states:
+            break
+        if sum(s[0].passage is cand.passage for s in chosen) >= MAX_SENTENCES_PER_PASSAGE:
+            continue
+        last = _completion(cand, candidates)
+        span = [c for c in candidates if c.passage is cand.passage
+                and cand.sentence.start <= c.sentence.start <= last.sentence.start]
+        length = sum(len(c.sentence.text.split()) for c in span)
         if chosen and words + length > ANSWER_WORDS:
             continue
-        chosen.append(cand)
+        chosen.append(span)
+        used.update(id(c) for c in span)
         words += length
-    chosen.sort(key=lambda c: (c.rank, c.sentence.start))
+    chosen.sort(key=lambda span: (span[0].rank, span[0].sentence.start))
     citations: list[Citation] = []
     statements: list[str] = []
-    for cand in chosen:
-        passage, sentence = cand.passage, cand.sentence
-        section, page = passage.locate(sentence.start)
-        citation = Citation(passage.doc, normalise_quote(sentence.text), section, page,
-                            sentence.start, sentence.end)
-        citations.append(citation)
-        statements.append(f"{clean(sentence.text)} [{len(citations)}]")
+    for span in chosen:
+        passage = span[0].passage
+        section, page = passage.locate(span[0].sentence.start)
+        start, end = span[0].sentence.start, span[-1].sentence.end
+        text = passage.text[start - passage.start:end - passage.start]
+        citations.append(Citation(passage.doc, normalise_quote(text), section, page, start, end))
+        statements.append(f"{_readable(span)} [{len(citations)}]")
     return " ".join(statements), citations
+
+
+def _completion(cand: Candidate, candidates: list[Candidate]) -> Candidate:
+    """The last sentence a statement starting at `cand` needs: the list its lead-in introduces,
+    or the sentence its label names; on the same page, so the quote can be checked there."""
+    following = sorted((c for c in candidates if c.passage is cand.passage
+                        and c.sentence.start > cand.sentence.start),
+                       key=lambda c: c.sentence.start)
+    page = cand.passage.locate(cand.sentence.start)[1]
+    same_page = [c for c in following if cand.passage.locate(c.sentence.start)[1] == page]
+    text = cand.sentence.text.rstrip()
+    last = cand
+    if text.endswith(":"):
+        for item in same_page[:MAX_ITEMS]:
+            if not item.sentence.is_item:
+                break
+            last = item
+    elif len(text.split()) <= LABEL_WORDS and same_page:
+        last = same_page[0]
+    return last
+
+
+def _readable(span: list[Candidate]) -> str:
+    """The statement as the answer shows it: a list's items joined by semicolons."""
+    pieces = [clean(c.sentence.text) for c in span]
+    if len(pieces) > 1 and pieces[0].endswith(":"):
+        return f"{pieces[0]} {'; '.join(pieces[1:])}"
+    return " ".join(pieces)

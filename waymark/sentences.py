@@ -43,6 +43,7 @@ class Sentence:
     end: int
     text: str
     is_heading: bool = False
+    is_item: bool = False  # a list item ("- ...", "2) ...")
 
 
 def split_sentences(text: str, offset: int = 0) -> list[Sentence]:
@@ -77,7 +78,7 @@ def _add(sentences: list[Sentence], text: str, start: int, end: int, offset: int
     piece = piece[lead:].rstrip()
     if piece:
         sentences.append(Sentence(offset + start + lead, offset + start + lead + len(piece),
-                                  piece, _is_title(piece, text[start:end])))
+                                  piece, _is_title(piece, text[start:end]), bool(marker)))
 
 
 def _is_title(piece: str, raw: str) -> bool:

@@ -1,0 +1,137 @@
+"""Which documents a question names. "Can Steps work with him?" is about the Steps Family
+Service, and "what times is the Early Talk line open?" about Early Talk, even when another
+document's passage happens to rank first.
+
+A document's names come from its title: the part before a subtitle (" - ", ":"), the parts of
+it separated by commas, short parenthesised aliases ("(SENDIASS)", "(Leeds Family Valued)") and
+the acronyms of each name's runs of three or more words ("Early Help Assessment" gives "EHA").
+A question names a document when it repeats a run of one of these names that few documents
+share and that is not everyday vocabulary of the knowledge base.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from waymark.phrases import words
+from waymark.store import Snapshot
+from waymark.terms import STOPWORDS, stem
+
+MAX_SHARED = 2  # a run of several words may name up to this many documents ("Incredible Years")
+MAX_CHUNK_SHARE = 0.2  # a phrase in more of the chunks than this is vocabulary, not a name
+MIN_ACRONYM = 3  # two letters ("SA", "NE") are too often something else
+MAX_ALIAS_WORDS = 4  # longer parentheses describe ("(targeted early help, level 3)") not name
+_SUBTITLE = re.compile(r"\s[-\u2013\u2014:]\s|:\s")
+_PARENS = re.compile(r"\(([^()]*)\)")
+_JOINERS = {"of", "and", "the", "for", "&"}
+_WORDS = re.compile(r"[A-Za-z][\w'-]*")
+
+
+def _stems(text: str) -> tuple[str, ...]:
+    return tuple(stem(w) for w in words(text) if w not in STOPWORDS and w.isalpha())
+
+
+def names_of(title: str) -> list[tuple[str, ...]]:
+    """The names a title gives its document, each as a sequence of stemmed words: its runs of
+    capitalised words ("Family Nurse Partnership", "Threshold of Need"), not the description
+    around them ("... training for health visitors")."""
+    aliases = [part for inside in _PARENS.findall(title) for part in inside.split(",")
+               if _is_proper(part)]
+    head = _SUBTITLE.split(_PARENS.sub(" ", title), maxsplit=1)[0]
+    names = []
+    for part in [*_capitalised_runs(head), *aliases]:
+        stems = _stems(part)
+        if stems:
+            names.append(stems)
+        names += _acronyms(part)
+    return names
+
+
+def _acronyms(name: str) -> list[tuple[str, ...]]:
+    """"Early Help Assessment" is "EHA" and "Northbrook Targeted Youth Support" also "TYS"."""
+    initials = "".join(w[0].lower() for w in _WORDS.findall(name) if w.lower() not in STOPWORDS)
+    return [(initials[i:j],) for i in range(len(initials))
+            for j in range(i + MIN_ACRONYM, len(initials) + 1)]
+
+
+def _capitalised_runs(text: str) -> list[str]:
+    """Runs of capitalised words, joined across "of", "and", "the" ("Team Around the Family");
+    a lone capital at the start is only the title's first word ("Reducing parental ...")."""
+    runs: list[str] = []
+    run: list[str] = []
+    tokens = re.findall(r"[\w'-]+|[^\w\s]", text)
+    for i, token in enumerate([*tokens, "."]):
+        if token[:1].isupper() or (run and token.lower() in _JOINERS):
+            run.append(token)
+            continue
+        while run and run[-1].lower() in _JOINERS:
+            run.pop()
+        content = [w for w in run if w.lower() not in STOPWORDS]
+        first_word_only = len(content) == 1 and i == len(run) and not run[0].isupper()
+        if content and not first_word_only:
+            runs.append(" ".join(run))
+        run = []
+    return runs
+
+
+def _is_proper(part: str) -> bool:
+    """A parenthesised name ("Safer Homes", "SENDIASS"), not a description ("level 3")."""
+    content = [w for w in _WORDS.findall(part) if w.lower() not in STOPWORDS]
+    return 0 < len(content) <= MAX_ALIAS_WORDS and all(w[0].isupper() for w in content)
+
+
+def _runs(name: tuple[str, ...]) -> set[tuple[str, ...]]:
+    return {name[i:j] for i in range(len(name)) for j in range(i + 1, len(name) + 1)}
+
+
+@dataclass(frozen=True)
+class Naming:
+    """How strongly a question names a document: the longest distinctive run of one of its
+    names, then how many other words of its names the question uses."""
+
+    run: int
+    extra: int
+
+
+class Names:
+    """The names of a knowledge base's documents. `share` tells what share of the stored
+    chunks use a phrase: a run most documents use ("early help") is the area's vocabulary, not
+    a name."""
+
+    def __init__(self, snapshot: Snapshot, share: Callable[[str], float]) -> None:
+        self.names = {doc_id: names_of(doc.meta.title)
+                      for doc_id, doc in snapshot.documents.items()}
+        self.share = share
+        self.sharing: dict[tuple[str, ...], set[str]] = {}
+        for doc_id, names in self.names.items():
+            for name in names:
+                for run in _runs(name):
+                    self.sharing.setdefault(run, set()).add(doc_id)
+        self._common: dict[tuple[str, ...], bool] = {}
+
+    def _distinctive(self, run: tuple[str, ...], name: tuple[str, ...],
+                     capitalised: set[str]) -> bool:
+        shared = len(self.sharing.get(run, ()))
+        if len(run) == 1 and len(name) > 1 and run[0] not in capitalised:
+            return False  # "signs of postpartum psychosis" does not name Signs of Safety
+        if not 0 < shared <= (1 if len(run) == 1 else MAX_SHARED):
+            return False
+        if run not in self._common:
+            self._common[run] = self.share(" ".join(run)) > MAX_CHUNK_SHARE
+        return not self._common[run]
+
+    def named(self, question: str) -> dict[str, Naming]:
+        """The documents `question` names."""
+        asked = _stems(question)
+        runs = _runs(asked)
+        capitalised = {stem(w.lower()) for w in _WORDS.findall(question)[1:] if w[:1].isupper()}
+        found = {}
+        for doc_id, names in self.names.items():
+            best = max((len(run) for name in names for run in _runs(name) & runs
+                        if self._distinctive(run, name, capitalised)), default=0)
+            if best:
+                extra = len({w for name in names for w in name} & set(asked)) - best
+                found[doc_id] = Naming(best, extra)
+        return found
