@@ -174,20 +174,21 @@ class Answerer:
         return self.retriever.passages(question, PASSAGES_FOR_ANSWER, only, snapshot)
 
     def stating(self, answering: list[Passage], facts: list[Asked]) -> list[Passage]:
-        """Chunks of the answering document, beyond the retrieved passages, that state a fact
-        of the kind a strict question asks for: an opening time sits in a contact section
-        that shares few words with "what times is it open?"."""
-        strict = [f for f in facts if f.strict]
-        if not answering or not strict:
+        """Chunks of the answering document, beyond the retrieved passages, that state a value
+        of the kind asked for when the passages do not: an opening time sits in a contact
+        section that shares few words with "what times is it open?"."""
+        exact = [f for f in facts if f.exact]
+        if not answering or not exact or any(
+                f.stated_in(sentence.text) for p in answering for f in exact
+                for sentence in split_sentences(p.text)):
             return []
         doc = answering[0].doc
-        title = doc.meta.title
         found = []
         for chunk in self.store.version_chunks(doc.version_key):
             if any(p.start <= chunk.start < p.end for p in answering):
                 continue
-            context = " ".join([title, *chunk.section[-1:]])
-            if any(f.stated_in(sentence.text, context) for f in strict
+            context = " ".join([doc.meta.title, *chunk.section[-1:]])
+            if any(f.stated_in(sentence.text, context) for f in exact
                    for sentence in split_sentences(chunk.text)):
                 found.append(Passage(doc, [Hit(chunk)], chunk.start, chunk.end, chunk.text,
                                      0.0, chunk.section, chunk.page))

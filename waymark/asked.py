@@ -32,6 +32,7 @@ class Kind:
     question: re.Pattern[str]
     evidence: re.Pattern[str]
     strict: bool  # a document either states this or cannot answer
+    exact: bool = True  # a value ("9am", "six months") worth looking for beyond the passages
 
 
 def _re(pattern: str) -> re.Pattern[str]:
@@ -71,13 +72,14 @@ KINDS = (
     Kind("duration", "how long",
          _re(r"\bhow long\b|\bhow soon\b|\bwhat timescale\b|\bduration\b"),
          _re(rf"\b{_NUMBER}(?:\s*(?:to|-|\u2013|or|and)\s*{_NUMBER})?(?:\s+\S+)?\s+{_UNITS}\b"
-             r"|\b(?:weekly|fortnightly|monthly|until|same day|straight away|immediately)\b"),
+             r"|\b(?:same day|straight away|immediately)\b"),
          strict=False),
     Kind("age", "an age",
          _re(r"\bwhat ages?\b|\bhow old\b|\bage (?:range|limit|group|criteria)\b|\bages\b"),
-         _re(rf"\baged?\b|\bages\b|\b(?:under|over|up to|from)\s+{_NUMBER}\b"
-             rf"|\b{_NUMBER}\s*(?:to|-|\u2013)\s*{_NUMBER}\b|\b(?:older|younger) than\b"
-             r"|\bbirthday\b"),
+         _re(rf"\bage[ds]?\s+(?:of\s+|between\s+|from\s+)?{_NUMBER}"
+             rf"|\b(?:under|over|up to)\s+(?:the age of\s+)?{_NUMBER}\b"
+             rf"|\b{_NUMBER}\s*(?:to|-|\u2013)\s*{_NUMBER}\s*(?:years?|months?)\b"
+             rf"|\b{_NUMBER}\s*(?:years?|months?) old\b|\b(?:older|younger) than\b"),
          strict=False),
     Kind("finding", "a finding",
          _re(r"\b(?:find|found|show|showed|conclude|report)\b.*\??$|\bfindings?\b|\bresults?\b"
@@ -85,13 +87,13 @@ KINDS = (
          _re(r"\b(?:found|finds|showed|shows|shown|reduc\w*|increas\w*|improv\w*|significant\w*"
              r"|no difference|no effect|effects?|concluded|achieved|weak|strong)\b|\d+\s?%"
              r"|\bper cent\b"),
-         strict=False),
+         strict=False, exact=False),
     Kind("reason", "a reason",
          _re(r"^\W*why\b|\bwhy (?:can|can't|cannot|do|does|don't|is|isn't|are|should|would|not)\b"
              r"|\bwhat is the reason\b"),
          _re(r"\bbecause\b|\bso that\b|\bsince\b|\bas a result\b|\bin order to\b|\breason\b"
              r"|\bcan (?:increase|put|make|lead|cause)\b"),
-         strict=False),
+         strict=False, exact=False),
 )
 
 # Where the question names the thing whose time or count it wants ("opening hours of the hubs",
@@ -120,6 +122,10 @@ class Asked:
     @property
     def strict(self) -> bool:
         return self.kind.strict
+
+    @property
+    def exact(self) -> bool:
+        return self.kind.exact
 
     def stated_in(self, sentence: str, context: str = "") -> bool:
         """Whether `sentence` states the fact asked for; `context` (its headings, the document's
