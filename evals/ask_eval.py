@@ -61,7 +61,7 @@ class Trace:
     dense: float
     coverage: float
     sentence: float
-    unknown: bool
+    unknown: bool  # refused whatever the thresholds: an unknown word or an unstated fact
 
 
 def dense_baseline(store: Store, embeddings: Embeddings, questions: list[dict[str, Any]]
@@ -98,7 +98,8 @@ def evaluate_ask(answerer: Answerer, questions: list[dict[str, Any]]
         result = outcome.result
         decision = outcome.decision
         traces.append(Trace(q["id"], q["refuse"], decision.dense, decision.coverage,
-                            decision.sentence, bool(decision.unknown)))
+                            decision.sentence,
+                            bool(decision.unknown) or bool(decision.unstated)))
         if q["refuse"]:
             refuse_n += 1
             refused_ok += result["refused"]
@@ -155,7 +156,8 @@ MAX_FALSE_REFUSALS = 0.05  # calibration never trades more answerable questions 
 def calibrate(traces: list[Trace]) -> dict[str, float]:
     """Thresholds that refuse as many out-of-scope questions as possible while refusing at most
     MAX_FALSE_REFUSALS of the answerable ones (questions built around words or word pairs no
-    document uses are refused whatever the thresholds). A useful cut sits just above some
+    document uses, or asking for a time or number the answering document never states, are
+    refused whatever the thresholds). A useful cut sits just above some
     out-of-scope question's value, so only those cuts are tried; each is then placed halfway to
     the next answerable question above it."""
     axes = ("dense", "coverage", "sentence")

@@ -65,6 +65,7 @@ class Candidate:
     overlap: float
     score: float
     states: bool = False  # states the kind of fact the question asks for
+    leads: bool = False  # ... a time, number, amount or contact: it opens the answer
 
 
 @dataclass
@@ -114,9 +115,11 @@ class Answerer:
         snapshot = self.store.snapshot()
         signals = escalation.detect(question, snapshot)
         passages = self.retriever.passages(question, PASSAGES, filters, snapshot)
-        terms = content_terms(question)
-        weights = self.weights(terms, snapshot)
         facts = asked(question)
+        # "times" in "what times is it open?" asks for a time; it is not a topic to look up
+        asking = {stem(w) for f in facts if f.strict for w in f.kind.asking}
+        terms = [t for t in content_terms(question) if t not in asking]
+        weights = self.weights(terms, snapshot)
         answering = self.answering(question, passages, terms, weights, facts, snapshot)
         answering += self.stating(answering, facts)
         candidates = _candidates(answering, passages, terms, weights, facts)
@@ -214,7 +217,8 @@ class Answerer:
     def decide(self, question: str, passages: list[Passage], terms: list[str],
                weights: dict[str, float], candidates: list[Candidate], facts: list[Asked],
                snapshot: Snapshot) -> Decision:
-        unknown = self.vocabulary(snapshot).unknown(question)
+        asking = {w for f in facts if f.strict for w in f.kind.asking}
+        unknown = [w for w in self.vocabulary(snapshot).unknown(question) if w not in asking]
         pairs = Vocabulary.word_pairs(question)
         if len(pairs) >= MIN_PAIRS and not any(self.store.phrase_exists(p) for p in pairs):
             # every word is known, but no document puts any two of them together
@@ -296,8 +300,8 @@ def _candidates(answering: list[Passage], passages: list[Passage], terms: list[s
             stated = [f for f in facts if f.stated_in(sentence.text, context)]
             bonus = max((STRICT_BONUS if f.strict else STATES_BONUS for f in stated), default=0.0)
             score = overlap + 0.3 * passage.score / top + bonus
-            states = bool(stated)
-            found.append(Candidate(passage, rank, sentence, overlap, score, states))
+            found.append(Candidate(passage, rank, sentence, overlap, score, bool(stated),
+                                   any(f.strict for f in stated)))
     return found
 
 
@@ -324,7 +328,7 @@ def compose(candidates: list[Candidate]) -> tuple[str, list[Citation]]:
         chosen.append(span)
         used.update(id(c) for c in span)
         words += length
-    chosen.sort(key=lambda span: (span[0].rank, span[0].sentence.start))
+    chosen.sort(key=lambda span: (not span[0].leads, span[0].rank, span[0].sentence.start))
     citations: list[Citation] = []
     statements: list[str] = []
     for span in chosen:

@@ -33,6 +33,11 @@ class Kind:
     evidence: re.Pattern[str]
     strict: bool  # a document either states this or cannot answer
     exact: bool = True  # a value ("9am", "six months") worth looking for beyond the passages
+    asking: frozenset[str] = frozenset()  # words asking for a strict kind, not naming a topic
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
 
 
 def _re(pattern: str) -> re.Pattern[str]:
@@ -47,23 +52,30 @@ KINDS = (
              r"|\bnumber\W*$|\bwho (?:do|should|can) (?:i|we) (?:ring|call|phone)\b"),
          _re(r"(?:\+\d{1,3}[\s-]?|\b0)\d{2,4}[\s-]?\d{3,4}[\s-]?\d{3,4}\b"
              r"|\b(?:999|111|101|112|911)\b"),
-         strict=True),
+         strict=True,
+         asking=_words("phone telephone tel number numbers contact helpline ring call")),
     Kind("email", "an email address", _re(r"\be-?mail\b"), _re(r"[\w.+-]+@[\w-]+\.\w"),
-         strict=True),
+         strict=True,
+         asking=_words("email mail address")),
     Kind("time", "opening times",
          _re(r"\b(?:what|wat|wot) times?\b|\btimes?\b.*\bopen\b|\bopening (?:hours|times)\b"
              r"|\bhours\b.*\bopen\b|\bopen\b.*\bhours\b|\bwhen (?:is|are|does|do)\b.*\bopen\b"),
-         _re(r"\b\d{1,2}(?:[.:]\d{2})?\s?(?:am|pm)\b|\b\d{1,2}:\d{2}\b|\b(?:midday|noon|midnight)\b"
+         _re(rf"\b\d{{1,2}}(?:[.:]\d{{2}})?\s?(?:am|pm)\b|\b\d{{1,2}}:\d{{2}}\b|\b{_DAYS}\b|\bweekdays?\b"
+             rf"|\b{_NUMBER} days a week\b|\b(?:every day|daily|weekends?|mornings|afternoons)\b"
+             r"|\b(?:midday|noon|midnight)\b"
              r"|\b24 hours\b|\b24/7\b|\bround the clock\b"),
-         strict=True),
+         strict=True,
+         asking=_words("time times hour hours open opening")),
     Kind("money", "a cost or amount",
          _re(r"\bhow much\b.*\b(?:cost|pay|charge|fee|money|fund|grant|give|spend|worth)"
              r"|\b(?:cost|costs|price|fees?|charges?)\b"),
          _re(r"£\s?\d|\b\d[\d,.]*\s?(?:pounds|p)\b|\bfree\b|\bno (?:charge|cost|fee)\b"
              r"|\bcharges?\b|\bcosts?\b"),
-         strict=True),
+         strict=True,
+         asking=_words("cost costs price fee fees charge charges pay much")),
     Kind("count", "a number", _re(r"\bhow many\b|\bwhat number of\b"),
-         _re(rf"\b{_NUMBER}\b"), strict=True),
+         _re(rf"\b{_NUMBER}\b"), strict=True,
+         asking=_words("many number")),
     Kind("frequency", "how often",
          _re(r"\bhow (?:often|frequently|regularly)\b"),
          _re(r"\bevery\b|\b(?:weekly|fortnightly|monthly|daily|annually|yearly|quarterly)\b"

@@ -1,0 +1,131 @@
+"""Answers that lead with the fact asked for, come from the document the question names, keep
+a list with its lead-in, and refuse when the guidance never states the time or number asked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import CountingEmbeddings, write_doc
+
+from ingest.pipeline import ingest
+from waymark.answer import Answerer
+from waymark.asked import asked
+from waymark.config import Settings
+from waymark.naming import names_of
+from waymark.store import open_store
+
+
+@pytest.fixture
+def answerer(kb: Path, settings: Settings, embeddings: CountingEmbeddings) -> Answerer:
+    write_doc(kb, "guide.md", "x-guide", """
+        # Early help practice guide
+
+        ## Getting advice
+
+        The early help consultation line is open Monday to Friday, 9am to 5pm, for any
+        practitioner who wants to talk through a family or a referral.
+
+        ## Working with families
+
+        Workers in the hubs meet families at home or in the hub. Each hub has a duty worker who
+        can talk through a referral.
+        """, title="Early help practice guide")
+    write_doc(kb, "chatter.md", "x-chatter", """
+        # Chatterbox Language Service
+
+        ## What the service offers
+
+        Chatterbox helps toddlers whose talking is behind what is expected for their age. Each
+        family gets a home visit and a group in the local hub.
+
+        ## Who the service is for
+
+        Children aged 18 months to 4 years with a delay in their speech.
+
+        ## Contact
+
+        Telephone: 01234 560330, Monday to Friday 10am to 3pm.
+        """, kind="service", title="Chatterbox Language Service")
+    write_doc(kb, "groups.md", "x-groups", """
+        # Positive Steps parenting groups
+
+        ## The programme
+
+        The groups follow four stages:
+
+        - welcoming: getting to know the other parents
+        - noticing: spotting what goes well at home
+        - practising: trying new routines between sessions
+        - reviewing: looking back with the group leader
+
+        Groups of up to 12 parents meet for ten weekly sessions in the hub.
+        """, kind="service", title="Positive Steps parenting groups")
+    ingest([kb], settings, embeddings=embeddings)
+    return Answerer(open_store(settings), embeddings)
+
+
+def cited(result: dict) -> set[str]:
+    return {c["doc_id"] for c in result["citations"]}
+
+
+def test_named_service_answers_with_the_time_it_states(answerer: Answerer) -> None:
+    result = answerer.ask("what times is the chatterbox phone line open")
+    assert result["refused"] is False
+    assert cited(result) == {"x-chatter"}, "the service the question names, not the guide"
+    assert "10am to 3pm" in result["citations"][0]["quote"], "the stated time leads"
+
+
+def test_time_of_an_unnamed_thing_is_refused(answerer: Answerer) -> None:
+    result = answerer.ask("what are the opening hours of the hubs?")
+    assert result["refused"] is True
+    assert "does not give opening times" in result["answer"]
+    assert result["closest"], "the refusal still names the closest documents"
+
+
+def test_count_must_count_what_was_asked(answerer: Answerer) -> None:
+    answered = answerer.ask("how many parents are in a Positive Steps group?")
+    assert answered["refused"] is False
+    assert any("up to 12 parents" in c["quote"] for c in answered["citations"])
+    refused = answerer.ask("how many duty workers work in the hubs?")
+    assert refused["refused"] is True, refused["answer"]
+
+
+def test_count_for_a_period_needs_a_period(answerer: Answerer) -> None:
+    result = answerer.ask("how many parents did Positive Steps groups take last year?")
+    assert result["refused"] is True
+
+
+def test_lead_in_brings_its_list(answerer: Answerer) -> None:
+    result = answerer.ask("what are the four stages of the Positive Steps groups?")
+    assert result["refused"] is False
+    quote = next(c["quote"] for c in result["citations"] if "four stages" in c["quote"])
+    for item in ("welcoming", "noticing", "practising", "reviewing"):
+        assert item in quote
+    assert "welcoming: getting to know the other parents; noticing" in result["answer"]
+
+
+def test_age_question_finds_the_stated_ages(answerer: Answerer) -> None:
+    result = answerer.ask("what ages is chatterbox for?")
+    assert any("18 months to 4 years" in c["quote"] for c in result["citations"]), result
+
+
+def test_asked_kinds() -> None:
+    kinds = [a.kind.name for a in asked("What are the Front Door opening hours, and who do I "
+                                        "ring out of hours?")]
+    assert kinds == ["phone", "time"]
+    count = asked("how many health visitors work in NB7")[0]
+    assert count.kind.name == "count" and count.strict
+    assert count.stated_in("There are 14 health visitors in NB7.")
+    assert not count.stated_in("The duty health visitor replies within two working days.")
+    assert asked("what is the referral process") == []
+    assert not asked("why is this needed")[0].strict
+
+
+def test_names_come_from_proper_names_in_titles() -> None:
+    assert ("eha",) in names_of("Early Help Assessment, lead practitioner - practice guide")
+    assert names_of("Reducing parental conflict - why it matters") == []
+    assert ("safer", "home") in names_of("Domestic Abuse Outreach Service (Safer Homes)")
+    assert not any("level" in name for name in names_of("Family Help (targeted, level 3)"))
+
+
