@@ -83,12 +83,19 @@ def test_without_tokens_only_this_machine_is_served(settings: Settings) -> None:
     assert reply.status_code == 403 and "only serves this machine" in reply.json()["detail"]
 
 
-def test_limits_and_headers(cases: Cases, settings: Settings) -> None:
+def test_limits_and_headers(cases: Cases, settings: Settings, tmp_path: Path) -> None:
     limited = settings.model_copy(update={"rate_limit_per_minute": 3, "max_body_kb": 1})
     client = TestClient(create_app(limited), client=("127.0.0.1", 50000))
     big = client.post("/ask", json={"question": "x" * 2000})
     assert big.status_code == 413 and "larger than" in big.json()["detail"]
-    replies = [client.post("/threshold", json={"family": {}}) for _ in range(4)]
+    local = [client.post("/threshold", json={"family": {}}) for _ in range(4)]
+    assert [r.status_code for r in local] == [200] * 4, "this machine alone is not limited"
+    tokens_file = tmp_path / "tokens.json"
+    token = create_token(tokens_file, "busy-user", "practitioner")
+    shared = TestClient(create_app(limited.model_copy(update={"api_tokens_file": tokens_file})),
+                        client=("10.1.2.3", 50000))
+    auth = {"Authorization": f"Bearer {token}"}
+    replies = [shared.post("/threshold", json={"family": {}}, headers=auth) for _ in range(4)]
     assert [r.status_code for r in replies] == [200, 200, 200, 429]
     assert int(replies[-1].headers["retry-after"]) >= 1
     headers = client.get("/health").headers
