@@ -174,7 +174,8 @@ class Answerer:
         # the named document ranked below another: its own best passages, not only those that
         # made the shared top five
         only = Filters(doc_ids=frozenset({chosen}))
-        return self.retriever.passages(question, PASSAGES_FOR_ANSWER, only, snapshot)
+        return (self.retriever.passages(question, PASSAGES_FOR_ANSWER, only, snapshot)
+                or _of_document(passages, chosen))
 
     def stating(self, answering: list[Passage], facts: list[Asked]) -> list[Passage]:
         """Chunks of the answering document, beyond the retrieved passages, that state a value
