@@ -7,8 +7,9 @@ from __future__ import annotations
 import math
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from langchain_core.embeddings import Embeddings
 
@@ -23,8 +24,8 @@ from waymark.store import Snapshot, Store
 from waymark.terms import content_terms, stem
 from waymark.vocabulary import Vocabulary
 
-_VOCABULARIES: dict[int, tuple[Snapshot, Vocabulary]] = {}
-_NAMES: dict[int, tuple[Snapshot, Names]] = {}
+T = TypeVar("T")
+_PER_SNAPSHOT: dict[str, tuple[Snapshot, Any]] = {}  # what is built once per generation
 
 # A question about research wants the evidence summary of a programme, not its service page.
 _RESEARCH = re.compile(r"\b(?:trials?|stud(?:y|ies)|research\w*|evidence|evaluat\w*|found|find"
@@ -163,8 +164,9 @@ class Answerer:
         def strength(doc_id: str) -> tuple[int, int, bool, float]:
             """Named at more length, then by more of its names' words, then of the kind the
             question wants, then holding a sentence closer to the question."""
-            own = _candidates(_of_document(passages, doc_id), passages, terms, weights, facts)
-            is_evidence = _of_document(passages, doc_id)[0].doc.meta.kind == "evidence"
+            mine = _of_document(passages, doc_id)
+            own = _candidates(mine, passages, terms, weights, facts)
+            is_evidence = mine[0].doc.meta.kind == "evidence"
             return (named[doc_id].run, named[doc_id].extra, is_evidence == research,
                     max((c.overlap for c in own), default=0.0))
 
@@ -199,21 +201,15 @@ class Answerer:
         return found[:MAX_STATING_CHUNKS]
 
     def names(self, snapshot: Snapshot) -> Names:
-        cached = _NAMES.get(id(snapshot))
-        if cached is None or cached[0] is not snapshot:
-            _NAMES.clear()
-            rows = max(self.store.chunk_rows(), 1)
-            cached = _NAMES[id(snapshot)] = (snapshot, Names(
-                snapshot, lambda phrase: self.store.document_frequency(phrase) / rows))
-        return cached[1]
+        return _per_snapshot("names", snapshot, lambda: self._names(snapshot))
+
+    def _names(self, snapshot: Snapshot) -> Names:
+        rows = max(self.store.chunk_rows(), 1)
+        return Names(snapshot, lambda phrase: self.store.document_frequency(phrase) / rows)
 
     def vocabulary(self, snapshot: Snapshot) -> Vocabulary:
-        cached = _VOCABULARIES.get(id(snapshot))
-        if cached is None or cached[0] is not snapshot:
-            _VOCABULARIES.clear()
-            cached = _VOCABULARIES[id(snapshot)] = (snapshot,
-                                                    Vocabulary(self.store.words(snapshot.keys)))
-        return cached[1]
+        return _per_snapshot("vocabulary", snapshot,
+                             lambda: Vocabulary(self.store.words(snapshot.keys)))
 
     def decide(self, question: str, passages: list[Passage], terms: list[str],
                weights: dict[str, float], candidates: list[Candidate], facts: list[Asked],
@@ -240,6 +236,14 @@ class Answerer:
         refused = (bool(unknown) or bool(unstated) or dense < MIN_DENSE
                    or coverage < MIN_COVERAGE or sentence < MIN_SENTENCE)
         return Decision(dense, coverage, sentence, refused, missing, unknown, unstated)
+
+
+def _per_snapshot(kind: str, snapshot: Snapshot, build: Callable[[], T]) -> T:
+    """`build()`, kept until the knowledge base moves to another generation."""
+    cached = _PER_SNAPSHOT.get(kind)
+    if cached is None or cached[0] is not snapshot:
+        cached = _PER_SNAPSHOT[kind] = (snapshot, build())
+    return cast(T, cached[1])
 
 
 def _distinct_docs(passages: list[Passage]) -> list[Passage]:
