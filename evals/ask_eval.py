@@ -158,8 +158,9 @@ def calibrate(traces: list[Trace]) -> dict[str, float]:
     MAX_FALSE_REFUSALS of the answerable ones (questions built around words or word pairs no
     document uses, or asking for a time or number the answering document never states, are
     refused whatever the thresholds). A useful cut sits just above some
-    out-of-scope question's value, so only those cuts are tried; each is then placed halfway to
-    the next answerable question above it."""
+    out-of-scope question's value, so only those cuts are tried; among equally good ones the
+    strictest wins (a score threshold that refuses nothing more here is still a safety margin
+    elsewhere); each is then placed halfway to the next answerable question above it."""
     axes = ("dense", "coverage", "sentence")
     if not traces:
         return {}
@@ -177,7 +178,8 @@ def calibrate(traces: list[Trace]) -> dict[str, float]:
                 refused = auto | below_dc | (values[:, 2] < s_cut)
                 wrong = int((refused & ~refuse).sum())
                 right = int((refused & refuse).sum())
-                if wrong <= budget and (best is None or (right, -wrong) > (best[0], -best[1])):
+                # on a tie the stricter cut wins: it costs nothing here and keeps a margin
+                if wrong <= budget and (best is None or (right, -wrong) >= (best[0], -best[1])):
                     best = (right, wrong, (float(d), float(c), float(s_cut)))
     if best is None:
         return {}

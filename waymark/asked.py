@@ -66,6 +66,12 @@ KINDS = (
              r"|\b24 hours\b|\b24/7\b|\bround the clock\b"),
          strict=True,
          asking=_words("time times hour hours open opening")),
+    Kind("income", "an income limit",
+         _re(r"\b(?:income|earnings|salary|wages?|savings|capital)\s+(?:limits?|thresholds?"
+             r"|caps?)\b"),
+         _re(r"£\s?\d|\b\d[\d,.]*\s?(?:pounds|k)\b"),
+         strict=True,
+         asking=_words("limit limits threshold thresholds cap caps")),
     Kind("money", "a cost or amount",
          _re(r"\bhow much\b.*\b(?:cost|pay|charge|fee|money|fund|grant|give|spend|worth)"
              r"|\b(?:cost|costs|price|fees?|charges?)\b"),

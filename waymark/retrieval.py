@@ -1,6 +1,6 @@
-"""Hybrid retrieval: dense (Chroma) and lexical (SQLite FTS5, BM25) results fused by reciprocal
-rank fusion, filtered by metadata, with neighbouring chunks merged into passages. Every passage
-keeps the ranks and scores that explain why it was chosen."""
+"""Hybrid retrieval: dense (Chroma) and lexical (SQLite FTS5, BM25) results fused by a convex
+combination of their scores, filtered by metadata, with neighbouring chunks merged into
+passages. Every passage keeps the ranks and scores that explain why it was chosen."""
 
 from __future__ import annotations
 
@@ -19,7 +19,14 @@ from waymark.store import Snapshot, Store, StoredChunk, StoredDocument
 
 _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="waymark-lexical")
 
-RRF_K = 60  # the constant of Cormack et al. (2009): dampens the weight of the very top ranks
+# Fusion: DENSE_WEIGHT * cosine + (1 - DENSE_WEIGHT) * bm25 / (best bm25 of the query). A convex
+# combination of scores keeps how far ahead a match is, which rank fusion throws away: a chunk
+# that is the words' clear first but only the meaning's 58th was lost by reciprocal rank fusion
+# (k=60). Measured on the golden questions (evals/), against RRF's recall@5 0.990 / MRR 0.940:
+# weight 0.5 -> 1.000 / 0.946, 0.6 -> 1.000 / 0.950, 0.7 -> 1.000 / 0.957 (no question ranked
+# lower than under RRF), 0.8 -> 0.990 / 0.953; 0.7 was also best on each half of the questions.
+# Bruch et al. (2023, "An analysis of fusion functions for hybrid retrieval") found the same.
+DENSE_WEIGHT = 0.7
 DEPTH = 30  # candidates taken from each side before fusion
 
 
@@ -98,16 +105,19 @@ class Passage:
 
 def fuse(dense: list[tuple[StoredChunk, float]],
          lexical: list[tuple[StoredChunk, float]]) -> list[Hit]:
-    """Reciprocal rank fusion of two ranked lists of chunks."""
+    """Two ranked lists of chunks (cosine similarity; BM25, higher is better) fused into one by
+    a convex combination of the cosine and the BM25 score relative to the query's best."""
     hits: dict[int, Hit] = {}
     for rank, (chunk, similarity) in enumerate(dense, start=1):
         hit = hits.setdefault(chunk.rowid, Hit(chunk))
         hit.dense_rank, hit.dense_score = rank, similarity
-        hit.score += 1.0 / (RRF_K + rank)
+        hit.score += DENSE_WEIGHT * max(similarity, 0.0)
+    best_bm25 = max((bm25 for _, bm25 in lexical), default=0.0)
     for rank, (chunk, bm25) in enumerate(lexical, start=1):
         hit = hits.setdefault(chunk.rowid, Hit(chunk))
         hit.lexical_rank, hit.lexical_score = rank, bm25
-        hit.score += 1.0 / (RRF_K + rank)
+        if best_bm25 > 0:
+            hit.score += (1.0 - DENSE_WEIGHT) * max(bm25, 0.0) / best_bm25
     return sorted(hits.values(), key=lambda h: h.score, reverse=True)
 
 
