@@ -205,7 +205,8 @@ class Answerer:
 
     def _names(self, snapshot: Snapshot) -> Names:
         rows = max(self.store.chunk_rows(), 1)
-        return Names(snapshot, lambda phrase: self.store.document_frequency(phrase) / rows)
+        return Names(snapshot, lambda phrase: self.store.document_frequency(phrase) / rows,
+                     lambda word: self.store.documents_using(word, snapshot.keys))
 
     def vocabulary(self, snapshot: Snapshot) -> Vocabulary:
         return _per_snapshot("vocabulary", snapshot,

@@ -6,7 +6,9 @@ A document's names come from its title: the part before a subtitle (" - ", ":"),
 it separated by commas, short parenthesised aliases ("(SENDIASS)", "(Leeds Family Valued)") and
 the acronyms of each name's runs of three or more words ("Early Help Assessment" gives "EHA").
 A question names a document when it repeats a run of one of these names that few documents
-share and that is not everyday vocabulary of the knowledge base.
+share and that is not everyday vocabulary of the knowledge base. One word of a longer name
+names it only when written with its capital ("Steps") or used by no other document's text
+("chatterbox"), or when the question points at it as a document ("... in the threshold?").
 """
 
 from __future__ import annotations
@@ -26,6 +28,14 @@ MAX_ALIAS_WORDS = 4  # longer parentheses describe ("(targeted early help, level
 _SUBTITLE = re.compile(r"\s[-\u2013\u2014:]\s|:\s")
 _PARENS = re.compile(r"\(([^()]*)\)")
 _JOINERS = {"of", "and", "the", "for", "&"}
+# "... in the threshold?", "what does the threshold say", "the guide says": a document pointed at
+_REFERENCE = re.compile(
+    r"\b(?:in|according to|under) the ((?:[\w'-]+ ){0,2}[\w'-]+)\W*$"
+    r"|\b(?:does|do|did) the ((?:[\w'-]+ ){0,2}?[\w'-]+) (?:say|state|define|describe)\b"
+    r"|\bthe ((?:[\w'-]+ ){0,2}?[\w'-]+) (?:says|states|defines|describes)\b"
+    # "can steps work with him?": what would work with a family is a service
+    r"|\b(?:can|could|will|would|does|do) (?:the )?((?:[\w'-]+ ){0,2}?[\w'-]+) (?:work with"
+    r"|help|see|support|visit|take|accept)\b", re.IGNORECASE)
 _WORDS = re.compile(r"[A-Za-z][\w'-]*")
 
 
@@ -98,40 +108,68 @@ class Naming:
 class Names:
     """The names of a knowledge base's documents. `share` tells what share of the stored
     chunks use a phrase: a run most documents use ("early help") is the area's vocabulary, not
-    a name."""
+    a name; `spread` tells how many documents use a word anywhere in their text."""
 
-    def __init__(self, snapshot: Snapshot, share: Callable[[str], float]) -> None:
+    def __init__(self, snapshot: Snapshot, share: Callable[[str], float],
+                 spread: Callable[[str], int]) -> None:
         self.names = {doc_id: names_of(doc.meta.title)
                       for doc_id, doc in snapshot.documents.items()}
         self.share = share
+        self.spread = spread
         self.sharing: dict[tuple[str, ...], set[str]] = {}
         for doc_id, names in self.names.items():
             for name in names:
                 for run in _runs(name):
                     self.sharing.setdefault(run, set()).add(doc_id)
         self._common: dict[tuple[str, ...], bool] = {}
+        self._own: dict[str, bool] = {}
 
-    def _distinctive(self, run: tuple[str, ...], name: tuple[str, ...],
-                     capitalised: set[str]) -> bool:
+    def _distinctive(self, run: tuple[str, ...], name: tuple[str, ...], q: _Question) -> bool:
         shared = len(self.sharing.get(run, ()))
-        if len(run) == 1 and len(name) > 1 and run[0] not in capitalised:
-            return False  # "signs of postpartum psychosis" does not name Signs of Safety
         if not 0 < shared <= (1 if len(run) == 1 else MAX_SHARED):
             return False
+        if set(run) <= q.referenced:
+            return True  # "what does the threshold say about ...": the asker points at it
+        own = len(run) == 1 and self._only_one_uses(q.written.get(run[0], ""))
+        if len(run) == 1 and len(name) > 1 and run[0] not in q.capitalised and not own:
+            return False  # "signs of postpartum psychosis" does not name Signs of Safety
+        if own:
+            return True  # a word no other document uses is a name, whatever its chunk share
         if run not in self._common:
             self._common[run] = self.share(" ".join(run)) > MAX_CHUNK_SHARE
         return not self._common[run]
 
+    def _only_one_uses(self, word: str) -> bool:
+        if word not in self._own:
+            self._own[word] = bool(word) and self.spread(word) == 1
+        return self._own[word]
+
     def named(self, question: str) -> dict[str, Naming]:
         """The documents `question` names."""
-        asked = _stems(question)
-        runs = _runs(asked)
-        capitalised = {stem(w.lower()) for w in _WORDS.findall(question)[1:] if w[:1].isupper()}
+        q = _Question.of(question)
+        runs = _runs(q.stems)
         found = {}
         for doc_id, names in self.names.items():
             best = max((len(run) for name in names for run in _runs(name) & runs
-                        if self._distinctive(run, name, capitalised)), default=0)
+                        if self._distinctive(run, name, q)), default=0)
             if best:
-                extra = len({w for name in names for w in name} & set(asked)) - best
+                extra = len({w for name in names for w in name} & set(q.stems)) - best
                 found[doc_id] = Naming(best, extra)
         return found
+
+
+@dataclass(frozen=True)
+class _Question:
+    stems: tuple[str, ...]
+    capitalised: frozenset[str]  # stems of words written with a capital, past the first
+    written: dict[str, str]  # each stem as the question wrote it
+    referenced: frozenset[str]  # stems of what the question points at as a document
+
+    @classmethod
+    def of(cls, question: str) -> _Question:
+        referenced = {stem for match in _REFERENCE.finditer(question)
+                      for stem in _stems(next(g for g in match.groups() if g))}
+        return cls(_stems(question),
+                   frozenset(stem(w.lower()) for w in _WORDS.findall(question)[1:]
+                             if w[:1].isupper()),
+                   {stem(w): w for w in words(question)}, frozenset(referenced))

@@ -534,6 +534,18 @@ class Store:
                              (f'"{term}"',)).fetchone()
         return int(row["n"])
 
+    def documents_using(self, term: str, keys: Sequence[str]) -> int:
+        """How many of the versions `keys` hold `term` in some chunk."""
+        if not any(ch.isalnum() for ch in term) or not keys:
+            return 0
+        with self._db() as db:
+            row = db.execute(
+                f"""SELECT COUNT(DISTINCT c.version_key) AS n FROM chunks_fts f
+                    JOIN chunks c ON c.rowid = f.rowid
+                    WHERE chunks_fts MATCH ? AND c.version_key IN ({",".join("?" * len(keys))})""",
+                (f'"{term}"', *keys)).fetchone()
+        return int(row["n"])
+
     def phrase_exists(self, phrase: str) -> bool:
         """Whether any stored chunk holds these words in this order (FTS5 phrase query)."""
         words = list(_fts_terms(phrase))
