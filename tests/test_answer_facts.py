@@ -129,3 +129,45 @@ def test_names_come_from_proper_names_in_titles() -> None:
     assert not any("level" in name for name in names_of("Family Help (targeted, level 3)"))
 
 
+
+
+def test_income_limit_never_stated_is_refused(answerer: Answerer) -> None:
+    result = answerer.ask("is there an income limit for chatterbox?")
+    assert result["refused"] is True
+    assert "does not give an income limit" in result["answer"]
+    assert [a.kind.name for a in asked("what's the income limit for legal aid?")] == ["income"]
+
+
+def test_a_question_pointing_at_a_document_names_it(kb: Path, settings: Settings,
+                                                    embeddings: CountingEmbeddings) -> None:
+    # "threshold" is everyday vocabulary here: every document uses it
+    write_doc(kb, "conflict.md", "x-conflict", """
+        # Parental conflict and children
+
+        ## Conflict is not domestic abuse
+
+        Parental conflict between equals is not domestic abuse. The difference between
+        parental conflict and domestic abuse is fear: where a parent is afraid of a partner,
+        use the threshold and treat it as domestic abuse, not parental conflict.
+        """, kind="evidence", title="Parental conflict and children")
+    write_doc(kb, "threshold.md", "x-threshold", """
+        # Threshold of Need
+
+        ## Parents
+
+        Arguments between parents that the children overhear are a level 2 need. Domestic
+        abuse in the home, with a parent in fear, is a level 3 need at least.
+        """, title="Threshold of Need")
+    write_doc(kb, "referral.md", "x-referral", """
+        # Making a referral
+
+        ## Before you refer
+
+        Read the threshold before you refer, and say which level of the threshold you think
+        the family is at.
+        """, title="Making a referral")
+    ingest([kb], settings, embeddings=embeddings)
+    answerer = Answerer(open_store(settings), embeddings)
+    question = "what is the difference between parental conflict and domestic abuse"
+    assert cited(answerer.ask(question)) == {"x-conflict"}, "the closer document, unnamed"
+    assert cited(answerer.ask(question + " in the threshold?")) == {"x-threshold"}

@@ -163,3 +163,23 @@ def test_common_words_leave_the_word_search_of_a_large_index(
     assert store.cached_frequency("title")[0] == store.cached_frequency("title")[1]
     assert store.selective_terms(["title", "toddlers"]) == ["toddlers"]
     assert store.selective_terms(["title", "of"]) in (["title"], ["of"]), "one is always kept"
+
+
+def test_fusion_keeps_a_clear_word_match_that_meaning_ranks_low() -> None:
+    from waymark.retrieval import fuse
+    from waymark.store import StoredChunk
+
+    def chunk(n: int) -> StoredChunk:
+        return StoredChunk(n, f"c{n}", f"d{n}", f"v{n}", 0, "", (), None, 0, 0)
+
+    # chunk 2 is the words' clear first but not among the meaning's candidates; chunk 1 is a
+    # weak match on both sides (reciprocal rank fusion put it first: two middling ranks beat one
+    # top rank, whatever the scores)
+    dense = [(chunk(n), 0.40 - n / 100) for n in range(3, 9)] + [(chunk(1), 0.25)]
+    lexical = [(chunk(2), 13.5), (chunk(3), 5.0), (chunk(1), 3.0)]
+    hits = fuse(dense, lexical)
+    order = [hit.chunk.rowid for hit in hits]
+    assert order[0] == 3, "matching well on both sides comes first"
+    assert order.index(2) < order.index(1), "a clear word match beats weak matches on both"
+    two = next(hit for hit in hits if hit.chunk.rowid == 2)
+    assert two.lexical_rank == 1 and two.dense_rank is None and "words #1" in two.why()

@@ -79,7 +79,8 @@ def _capitalised_runs(text: str) -> list[str]:
         while run and run[-1].lower() in _JOINERS:
             run.pop()
         content = [w for w in run if w.lower() not in STOPWORDS]
-        first_word_only = len(content) == 1 and i == len(run) and not run[0].isupper()
+        capitals = sum(w[:1].isupper() for w in run)  # "Threshold of Need": two
+        first_word_only = capitals == 1 and i == len(run) and not run[0].isupper()
         if content and not first_word_only:
             runs.append(" ".join(run))
         run = []
