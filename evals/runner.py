@@ -40,7 +40,7 @@ BARS: list[tuple[str, str, float]] = [
 # when that was recorded. They are reported as NOT MET on every run; the floor only stops them
 # getting worse. Remove an entry once its bar is met.
 KNOWN_GAPS: dict[str, float] = {
-    "citation_in_expected": 0.95,
+    "citation_in_expected": 0.99,
 }
 
 
