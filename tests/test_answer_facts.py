@@ -171,3 +171,17 @@ def test_a_question_pointing_at_a_document_names_it(kb: Path, settings: Settings
     question = "what is the difference between parental conflict and domestic abuse"
     assert cited(answerer.ask(question)) == {"x-conflict"}, "the closer document, unnamed"
     assert cited(answerer.ask(question + " in the threshold?")) == {"x-threshold"}
+
+
+def test_list_item_brings_its_lead_in(answerer: Answerer) -> None:
+    result = answerer.ask("what is the noticing stage of Positive Steps?")
+    quote = next(c["quote"] for c in result["citations"] if "noticing" in c["quote"])
+    assert quote.startswith("The groups follow four stages:"), quote
+    assert "welcoming: getting to know the other parents; noticing" in result["answer"]
+
+
+def test_words_asking_for_an_age_are_not_a_topic(answerer: Answerer) -> None:
+    # no document says "age limit": the words ask for an age, they do not name a topic
+    result = answerer.ask("chatterbox age limit?")
+    assert result["refused"] is False, result["answer"]
+    assert any("18 months to 4 years" in c["quote"] for c in result["citations"])

@@ -215,9 +215,11 @@ class Answerer:
     def decide(self, question: str, passages: list[Passage], terms: list[str],
                weights: dict[str, float], candidates: list[Candidate], facts: list[Asked],
                snapshot: Snapshot) -> Decision:
-        asking = {w for f in facts if f.strict for w in f.kind.asking}
+        # "age limit" asks for an age: neither word is a topic the guidance must know or put
+        # together with another
+        asking = {w for f in facts for w in f.kind.asking}
         unknown = [w for w in self.vocabulary(snapshot).unknown(question) if w not in asking]
-        pairs = Vocabulary.word_pairs(question)
+        pairs = [p for p in Vocabulary.word_pairs(question) if not set(p.split()) & asking]
         if len(pairs) >= MIN_PAIRS and not any(self.store.phrase_exists(p) for p in pairs):
             # every word is known, but no document puts any two of them together
             unknown = unknown or pairs
@@ -296,8 +298,9 @@ def _candidates(answering: list[Passage], passages: list[Passage], terms: list[s
     for rank, passage in enumerate(answering):
         title = passage.doc.meta.title
         for sentence in split_sentences(passage.text, passage.start):
-            if sentence.is_heading or len(normalise_quote(sentence.text)) < MIN_QUOTE_CHARS:
-                continue
+            if sentence.is_heading or (len(normalise_quote(sentence.text)) < MIN_QUOTE_CHARS
+                                       and not sentence.text.rstrip().endswith(":")):
+                continue  # a short lead-in ("Young women who:") stays: its items need it
             # a sentence also speaks for the headings it stands under
             section, _ = passage.locate(sentence.start)
             have = {stem(w) for w in content_terms(" ".join([sentence.text, *section]))}
@@ -313,8 +316,8 @@ def _candidates(answering: list[Passage], passages: list[Passage], terms: list[s
 
 def compose(candidates: list[Candidate]) -> tuple[str, list[Citation]]:
     """About ANSWER_WORDS words of the passages' own sentences, each cited. A sentence that
-    leads into a list ("four processes:") brings the list; a short label brings the sentence
-    it labels."""
+    leads into a list ("four processes:") brings the list, a list item the lead-in it completes,
+    and a short label the sentence it labels."""
     chosen: list[list[Candidate]] = []  # the sentences of each statement
     used: set[int] = set()
     words = 0
@@ -325,11 +328,13 @@ def compose(candidates: list[Candidate]) -> tuple[str, list[Citation]]:
             break
         if sum(s[0].passage is cand.passage for s in chosen) >= MAX_SENTENCES_PER_PASSAGE:
             continue
-        last = _completion(cand, candidates)
+        first, last = _lead_in(cand, candidates), _completion(cand, candidates)
         span = [c for c in candidates if c.passage is cand.passage
-                and cand.sentence.start <= c.sentence.start <= last.sentence.start]
+                and first.sentence.start <= c.sentence.start <= last.sentence.start]
         length = sum(len(c.sentence.text.split()) for c in span)
-        if chosen and words + length > ANSWER_WORDS:
+        if any(id(c) in used for c in span) or (chosen and words + length > ANSWER_WORDS):
+            continue
+        if len(normalise_quote(" ".join(c.sentence.text for c in span))) < MIN_QUOTE_CHARS:
             continue
         chosen.append(span)
         used.update(id(c) for c in span)
@@ -345,6 +350,23 @@ def compose(candidates: list[Candidate]) -> tuple[str, list[Citation]]:
         citations.append(Citation(passage.doc, normalise_quote(text), section, page, start, end))
         statements.append(f"{_readable(span)} [{len(citations)}]")
     return " ".join(statements), citations
+
+
+def _lead_in(cand: Candidate, candidates: list[Candidate]) -> Candidate:
+    """The first sentence a statement ending at `cand` needs: for a list item ("are aged 19 or
+    under;"), the lead-in it completes ("Young women who:"), on the same page."""
+    if not cand.sentence.is_item:
+        return cand
+    before = sorted((c for c in candidates if c.passage is cand.passage
+                     and c.sentence.start < cand.sentence.start),
+                    key=lambda c: -c.sentence.start)
+    page = cand.passage.locate(cand.sentence.start)[1]
+    for c in before[:MAX_ITEMS]:
+        if cand.passage.locate(c.sentence.start)[1] != page:
+            break
+        if not c.sentence.is_item:
+            return c if c.sentence.text.rstrip().endswith(":") else cand
+    return cand
 
 
 def _completion(cand: Candidate, candidates: list[Candidate]) -> Candidate:
@@ -371,5 +393,5 @@ def _readable(span: list[Candidate]) -> str:
     """The statement as the answer shows it: a list's items joined by semicolons."""
     pieces = [clean(c.sentence.text) for c in span]
     if len(pieces) > 1 and pieces[0].endswith(":"):
-        return f"{pieces[0]} {'; '.join(pieces[1:])}"
+        return f"{pieces[0]} {'; '.join(p.rstrip(' ;,') for p in pieces[1:])}"
     return " ".join(pieces)

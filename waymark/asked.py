@@ -33,7 +33,7 @@ class Kind:
     evidence: re.Pattern[str]
     strict: bool  # a document either states this or cannot answer
     exact: bool = True  # a value ("9am", "six months") worth looking for beyond the passages
-    asking: frozenset[str] = frozenset()  # words asking for a strict kind, not naming a topic
+    asking: frozenset[str] = frozenset()  # words asking for the kind, not naming a topic
 
 
 def _words(text: str) -> frozenset[str]:
@@ -98,7 +98,8 @@ KINDS = (
              rf"|\b(?:under|over|up to)\s+(?:the age of\s+)?{_NUMBER}\b"
              rf"|\b{_NUMBER}\s*(?:to|-|\u2013)\s*{_NUMBER}\s*(?:years?|months?)\b"
              rf"|\b{_NUMBER}\s*(?:years?|months?) old\b|\b(?:older|younger) than\b"),
-         strict=False),
+         strict=False,
+         asking=_words("age ages limit limits range ranges old")),
     Kind("finding", "a finding",
          _re(r"\b(?:find|found|show|showed|conclude|report)\b.*\??$|\bfindings?\b|\bresults?\b"
              r"|\b(?:does|did|do) .*\bwork\b|\bevidence\b|\beffective\b|\bevaluation\b"),

@@ -24,11 +24,17 @@ _SUFFIXES = ("ations", "ation", "ions", "ion", "ments", "ment", "ness", "ances",
              "ences", "ence", "ings", "ing", "edly", "ers", "er", "ed", "ly", "ies", "es", "s")
 
 
+_VOWELS = set("aeiou")
+
+
 def stem(word: str) -> str:
     """A light suffix stripper: 'attending', 'attendance' and 'attends' all give 'attend'."""
     for suffix in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= 4:
             return word[: -len(suffix)]
+    if len(word) >= 4 and word[-2:] in ("ed", "es") and word[-3] not in _VOWELS \
+            and word[-4] in _VOWELS:
+        return word[:-1]  # too short to strip: 'aged' and 'ages' are still 'age' ('need' stays)
     return word
 
 
