@@ -32,6 +32,8 @@ _RESEARCH = re.compile(r"\b(?:trials?|stud(?:y|ies)|research\w*|evidence|evaluat
                        r"|findings|meta-analys[ie]s|review|effective\w*|results?|rat(?:ing|ed))\b",
                        re.IGNORECASE)
 
+_ITEM_END = re.compile(r"(?:[;,]?\s+(?:and|or))?[\s;,.]*$")  # "under five; and" -> "under five"
+
 ADVISORY = ("Waymark advises; it never decides. Check the cited guidance, use your professional "
             "judgement and discuss decisions with your manager or safeguarding lead.")
 
@@ -226,7 +228,10 @@ class Answerer:
         if not passages:
             return Decision(0.0, 0.0, 0.0, True, terms, unknown)
         dense = max(p.dense_score for p in passages[:3])
-        present = set().union(*(set(content_terms(p.text)) for p in passages[:3]))
+        # a passage speaks for its document's title and its headings too
+        present = set().union(*(set(content_terms(" ".join([p.doc.meta.title, *p.section,
+                                                             p.text])))
+                                for p in passages[:3]))
         total = sum(weights.values()) or 1.0
         coverage = sum(w for t, w in weights.items() if t in present) / total if terms else 0.0
         sentence = max((c.overlap for c in candidates), default=0.0)
@@ -393,5 +398,5 @@ def _readable(span: list[Candidate]) -> str:
     """The statement as the answer shows it: a list's items joined by semicolons."""
     pieces = [clean(c.sentence.text) for c in span]
     if len(pieces) > 1 and pieces[0].endswith(":"):
-        return f"{pieces[0]} {'; '.join(p.rstrip(' ;,') for p in pieces[1:])}"
+        return f"{pieces[0]} {'; '.join(_ITEM_END.sub('', p) for p in pieces[1:])}"
     return " ".join(pieces)
