@@ -202,3 +202,9 @@ def test_words_asking_for_an_age_are_not_a_topic(answerer: Answerer) -> None:
     result = answerer.ask("chatterbox age limit?")
     assert result["refused"] is False, result["answer"]
     assert any("18 months to 4 years" in c["quote"] for c in result["citations"])
+
+
+def test_two_letter_acronyms_name_a_document_only_in_capitals(answerer: Answerer) -> None:
+    names = answerer.names(answerer.store.snapshot())
+    assert "x-groups" in names.named("what ages does PS take?"), "Positive Steps"
+    assert "x-groups" not in names.named("what ages does ps take?")

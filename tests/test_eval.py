@@ -35,7 +35,7 @@ def test_golden_pack_meets_the_bars(tmp_path: Path) -> None:
 def test_bar_checks_fail_on_a_miss_and_on_not_beating_the_baseline() -> None:
     good = {"recall_at_5": 0.97, "mrr": 0.9, "citation_validity": 1.0,
             "refusal_recall": 1.0, "false_refusal_rate": 0.05, "escalation_recall": 1.0,
-            "citation_in_expected": 0.96}
+            "citation_in_expected": 0.995}
     assert check_bars(good, {"recall_at_5": 0.9, "mrr": 0.8}) == []
     worse = {**good, "citation_validity": 0.99, "refusal_recall": 0.5,
              "citation_in_expected": 0.9}

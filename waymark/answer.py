@@ -17,7 +17,7 @@ from waymark import escalation
 from waymark.asked import Asked, asked
 from waymark.citations import MIN_QUOTE_CHARS, Citation
 from waymark.llm import LLM
-from waymark.naming import Names
+from waymark.naming import Names, names_of
 from waymark.retrieval import Filters, Hit, HybridRetriever, Passage
 from waymark.sentences import Sentence, clean, normalise_quote, split_sentences
 from waymark.store import Snapshot, Store
@@ -44,7 +44,7 @@ ADVISORY = ("Waymark advises; it never decides. Check the cited guidance, use yo
 # passages or from every single sentence of them.
 MIN_DENSE = 0.2508
 MIN_COVERAGE = 0.3405
-MIN_SENTENCE = 0.1882
+MIN_SENTENCE = 0.2495
 MIN_PAIRS = 2
 
 ANSWER_WORDS = 120
@@ -67,6 +67,7 @@ class Candidate:
     sentence: Sentence
     overlap: float
     score: float
+    about: float  # the overlap counting the document's names as held by every sentence
     states: bool = False  # states the kind of fact the question asks for
     leads: bool = False  # ... a time, number, amount or contact: it opens the answer
 
@@ -228,13 +229,13 @@ class Answerer:
         if not passages:
             return Decision(0.0, 0.0, 0.0, True, terms, unknown)
         dense = max(p.dense_score for p in passages[:3])
-        # a passage speaks for its document's title and its headings too
-        present = set().union(*(set(content_terms(" ".join([p.doc.meta.title, *p.section,
-                                                             p.text])))
-                                for p in passages[:3]))
+        # a passage speaks for its document's title, names ("IY") and headings too
+        present = set().union(*(
+            {*content_terms(" ".join([p.doc.meta.title, *p.section, p.text])),
+             *_name_words(p)} for p in passages[:3]))
         total = sum(weights.values()) or 1.0
         coverage = sum(w for t, w in weights.items() if t in present) / total if terms else 0.0
-        sentence = max((c.overlap for c in candidates), default=0.0)
+        sentence = max((c.about for c in candidates), default=0.0)
         missing = [t for t in terms if t not in present]
         # "how many health visitors work in NB7?": guidance that never states such a number
         # cannot answer, however close its words are
@@ -302,21 +303,29 @@ def _candidates(answering: list[Passage], passages: list[Passage], terms: list[s
     found = []
     for rank, passage in enumerate(answering):
         title = passage.doc.meta.title
+        named = _name_words(passage)
         for sentence in split_sentences(passage.text, passage.start):
             if sentence.is_heading or (len(normalise_quote(sentence.text)) < MIN_QUOTE_CHARS
                                        and not sentence.text.rstrip().endswith(":")):
                 continue  # a short lead-in ("Young women who:") stays: its items need it
-            # a sentence also speaks for the headings it stands under
+            # a sentence also speaks for the headings it stands under, and for its document's
+            # names when deciding whether the guidance answers at all ("IY age range")
             section, _ = passage.locate(sentence.start)
             have = {stem(w) for w in content_terms(" ".join([sentence.text, *section]))}
             overlap = sum(weights[t] for t in terms if t in have) / total
+            about = sum(weights[t] for t in terms if t in have | named) / total
             context = " ".join([title, *section[-1:]])
             stated = [f for f in facts if f.stated_in(sentence.text, context)]
             bonus = max((STRICT_BONUS if f.strict else STATES_BONUS for f in stated), default=0.0)
             score = overlap + 0.3 * passage.score / top + bonus
-            found.append(Candidate(passage, rank, sentence, overlap, score, bool(stated),
+            found.append(Candidate(passage, rank, sentence, overlap, score, about, bool(stated),
                                    any(f.strict for f in stated)))
     return found
+
+
+def _name_words(passage: Passage) -> set[str]:
+    """The words of the names its document's title gives it ("incredible", "year", "iy")."""
+    return {w for name in names_of(passage.doc.meta.title) for w in name}
 
 
 def compose(candidates: list[Candidate]) -> tuple[str, list[Citation]]:

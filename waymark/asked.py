@@ -95,7 +95,9 @@ KINDS = (
     Kind("age", "an age",
          _re(r"\bwhat ages?\b|\bhow old\b|\bage (?:range|limit|group|criteria)\b|\bages\b"),
          _re(rf"\bage[ds]?\s+(?:of\s+|between\s+|from\s+)?{_NUMBER}"
-             rf"|\b(?:under|over|up to)\s+(?:the age of\s+)?{_NUMBER}\b"
+             rf"|\b(?:under|over|up to)\s+(?:the age of\s+{_NUMBER}"
+             rf"|{_NUMBER}\s*(?:years?|months?|s)\b)"
+             rf"|\b(?:children|child|people|aged)\s+(?:under|over|up to)\s+{_NUMBER}\b"
              rf"|\b{_NUMBER}\s*(?:to|-|\u2013)\s*{_NUMBER}\s*(?:years?|months?)\b"
              rf"|\b{_NUMBER}\s*(?:years?|months?) old\b|\b(?:older|younger) than\b"),
          strict=False,

@@ -4,7 +4,8 @@ document's passage happens to rank first.
 
 A document's names come from its title: the part before a subtitle (" - ", ":"), the parts of
 it separated by commas, short parenthesised aliases ("(SENDIASS)", "(Leeds Family Valued)") and
-the acronyms of each name's runs of three or more words ("Early Help Assessment" gives "EHA").
+the acronyms of each name's runs of words ("Early Help Assessment" gives "EHA"; two letters,
+"IY", only count when the question writes them in capitals).
 A question names a document when it repeats a run of one of these names that few documents
 share and that is not everyday vocabulary of the knowledge base. One word of a longer name
 names it only when written with its capital ("Steps") or used by no other document's text
@@ -23,7 +24,8 @@ from waymark.terms import STOPWORDS, stem
 
 MAX_SHARED = 2  # a run of several words may name up to this many documents ("Incredible Years")
 MAX_CHUNK_SHARE = 0.2  # a phrase in more of the chunks than this is vocabulary, not a name
-MIN_ACRONYM = 3  # two letters ("SA", "NE") are too often something else
+MIN_ACRONYM = 2
+SHOUTED_ACRONYM = 3  # shorter ones ("IY", "HV") name a document only when written in capitals
 MAX_ALIAS_WORDS = 4  # longer parentheses describe ("(targeted early help, level 3)") not name
 _SUBTITLE = re.compile(r"\s[-\u2013\u2014:]\s|:\s")
 _PARENS = re.compile(r"\(([^()]*)\)")
@@ -115,6 +117,10 @@ class Names:
                  spread: Callable[[str], int]) -> None:
         self.names = {doc_id: names_of(doc.meta.title)
                       for doc_id, doc in snapshot.documents.items()}
+        # "FNP" stands for a run of words, and may name as many documents as the run does
+        self.acronyms = {name for doc_id, doc in snapshot.documents.items()
+                         for name in self.names[doc_id]
+                         if len(name) == 1 and name[0] not in _stems(doc.meta.title)}
         self.share = share
         self.spread = spread
         self.sharing: dict[tuple[str, ...], set[str]] = {}
@@ -127,8 +133,10 @@ class Names:
 
     def _distinctive(self, run: tuple[str, ...], name: tuple[str, ...], q: _Question) -> bool:
         shared = len(self.sharing.get(run, ()))
-        if not 0 < shared <= (1 if len(run) == 1 else MAX_SHARED):
+        if not 0 < shared <= (1 if len(run) == 1 and run not in self.acronyms else MAX_SHARED):
             return False
+        if len(run) == 1 and len(run[0]) < SHOUTED_ACRONYM and run[0] not in q.shouted:
+            return False  # "ne" or "sa" may be anything; "IY" is Incredible Years
         if set(run) <= q.referenced:
             return True  # "what does the threshold say about ...": the asker points at it
         own = len(run) == 1 and self._only_one_uses(q.written.get(run[0], ""))
@@ -164,6 +172,7 @@ class _Question:
     stems: tuple[str, ...]
     capitalised: frozenset[str]  # stems of words written with a capital, past the first
     written: dict[str, str]  # each stem as the question wrote it
+    shouted: frozenset[str]  # words written in capitals ("IY")
     referenced: frozenset[str]  # stems of what the question points at as a document
 
     @classmethod
@@ -173,4 +182,6 @@ class _Question:
         return cls(_stems(question),
                    frozenset(stem(w.lower()) for w in _WORDS.findall(question)[1:]
                              if w[:1].isupper()),
-                   {stem(w): w for w in words(question)}, frozenset(referenced))
+                   {stem(w): w for w in words(question)},
+                   frozenset(w.lower() for w in _WORDS.findall(question) if w.isupper()),
+                   frozenset(referenced))
