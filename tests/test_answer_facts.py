@@ -3,6 +3,7 @@ a list with its lead-in, and refuse when the guidance never states the time or n
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from waymark.asked import asked
 from waymark.config import Settings
 from waymark.naming import names_of
 from waymark.store import open_store
+from waymark.terms import content_terms
 
 
 @pytest.fixture
@@ -208,3 +210,37 @@ def test_two_letter_acronyms_name_a_document_only_in_capitals(answerer: Answerer
     names = answerer.names(answerer.store.snapshot())
     assert "x-groups" in names.named("what ages does PS take?"), "Positive Steps"
     assert "x-groups" not in names.named("what ages does ps take?")
+
+
+def test_the_document_holding_the_closest_sentence_answers(
+        kb: Path, settings: Settings, embeddings: CountingEmbeddings) -> None:
+    write_doc(kb, "help.md", "x-help", """
+        # Family Help Service
+
+        ## What happens after referral
+
+        Referrals that meet the criteria are discussed at the daily allocation meeting and
+        passed to the family hub. Referrals that do not meet the criteria get a written reply
+        within three working days suggesting other help for the family.
+        """, kind="service", title="Family Help Service")
+    write_doc(kb, "fit.md", "x-fit", """
+        # Matching families to help
+
+        ## What this means for practitioners
+
+        When a group has space but the family does not meet its criteria, look for a better
+        fit rather than stretching the criteria: another family may lose the place.
+        """, kind="evidence", title="Matching families to help")
+    ingest([kb], settings, embeddings=embeddings)
+    answerer = Answerer(open_store(settings), embeddings)
+    question = ("we're stretched and the only group with space is one the family doesn't quite "
+                "meet the criteria for. is it ok to refer them anyway?")
+    snapshot = answerer.store.snapshot()
+    passages = answerer.retriever.passages(question, 5, None, snapshot)
+    # as in a larger knowledge base, the service page ranks a little ahead
+    ranked = sorted((replace(p, score=1.0 if p.doc.doc_id == "x-help" else 0.8)
+                     for p in passages), key=lambda p: -p.score)
+    terms = content_terms(question)
+    chosen = answerer.answering(question, ranked, terms, answerer.weights(terms, snapshot),
+                                asked(question), snapshot)
+    assert {p.doc.doc_id for p in chosen} == {"x-fit"}

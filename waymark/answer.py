@@ -52,6 +52,7 @@ PASSAGES = 5
 PASSAGES_FOR_ANSWER = 4
 MAX_SENTENCES_PER_PASSAGE = 2
 MIN_SENTENCE_OVERLAP = 0.2  # share of the question's weighted words a further sentence must hold
+RANK_WEIGHT = 0.3  # a sentence's score: its overlap, plus this much for a top-ranked passage
 STATES_BONUS = 0.3  # a sentence stating the kind of fact asked for ("because ...") ranks higher
 STRICT_BONUS = 1.0  # ... and one stating a time, number or amount asked for leads the answer
 DOCUMENTS_CONSIDERED = 3  # a document the question names may answer if among the first three
@@ -68,6 +69,7 @@ class Candidate:
     overlap: float
     score: float
     about: float  # the overlap counting the document's names as held by every sentence
+    standing: float  # what the rank of its passage adds to its score
     states: bool = False  # states the kind of fact the question asks for
     leads: bool = False  # ... a time, number, amount or contact: it opens the answer
 
@@ -154,14 +156,20 @@ class Answerer:
                   weights: dict[str, float], facts: list[Asked],
                   snapshot: Snapshot) -> list[Passage]:
         """The passages of the one document the answer draws on (mixing documents is how
-        answers go wrong): the best-ranked one, unless the question names another of the first
-        few by its title ("can Steps work with him?")."""
+        answers go wrong): of the first few, the one named by its title ("can Steps work with
+        him?"), else the one holding the sentence that best answers the question."""
         if not passages:
             return []
         docs = [p.doc.doc_id for p in _distinct_docs(passages)][:DOCUMENTS_CONSIDERED]
         named = {d: n for d, n in self.names(snapshot).named(question).items() if d in docs}
         if not named:
-            return _of_document(passages, docs[0])
+            # the document holding the sentence that best answers the question, the rank of
+            # its passage counting for a little; a stated fact does not count here ("how many
+            # health visitors work in NB7?" is not answered by a count from elsewhere)
+            def fit(doc_id: str) -> float:
+                own = _candidates(_of_document(passages, doc_id), passages, terms, weights, facts)
+                return max((c.about + c.standing for c in own), default=0.0)
+            return _of_document(passages, max(docs, key=fit))
         research = bool(_RESEARCH.search(question))
 
         def strength(doc_id: str) -> tuple[int, int, bool, float]:
@@ -317,9 +325,9 @@ def _candidates(answering: list[Passage], passages: list[Passage], terms: list[s
             context = " ".join([title, *section[-1:]])
             stated = [f for f in facts if f.stated_in(sentence.text, context)]
             bonus = max((STRICT_BONUS if f.strict else STATES_BONUS for f in stated), default=0.0)
-            score = overlap + 0.3 * passage.score / top + bonus
-            found.append(Candidate(passage, rank, sentence, overlap, score, about, bool(stated),
-                                   any(f.strict for f in stated)))
+            standing = RANK_WEIGHT * passage.score / top
+            found.append(Candidate(passage, rank, sentence, overlap, overlap + standing + bonus,
+                                   about, standing, bool(stated), any(f.strict for f in stated)))
     return found
 
 
