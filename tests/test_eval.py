@@ -1,4 +1,4 @@
-"""`waymark eval` on the golden pack: the DESIGN.md bars (and known-gap floors) hold."""
+"""`waymark eval` on the golden pack: every DESIGN.md bar holds and the baseline is beaten."""
 
 from __future__ import annotations
 

@@ -24,7 +24,7 @@ from waymark.terms import STOPWORDS, stem
 
 MAX_SHARED = 2  # a run of several words may name up to this many documents ("Incredible Years")
 MAX_CHUNK_SHARE = 0.2  # a phrase in more of the chunks than this is vocabulary, not a name
-MIN_ACRONYM = 2
+MIN_ACRONYM = 2  # letters
 SHOUTED_ACRONYM = 3  # shorter ones ("IY", "HV") name a document only when written in capitals
 MAX_ALIAS_WORDS = 4  # longer parentheses describe ("(targeted early help, level 3)") not name
 _SUBTITLE = re.compile(r"\s[-\u2013\u2014:]\s|:\s")
@@ -177,8 +177,8 @@ class _Question:
 
     @classmethod
     def of(cls, question: str) -> _Question:
-        referenced = {stem for match in _REFERENCE.finditer(question)
-                      for stem in _stems(next(g for g in match.groups() if g))}
+        referenced = {word for match in _REFERENCE.finditer(question)
+                      for word in _stems(next(g for g in match.groups() if g))}
         return cls(_stems(question),
                    frozenset(stem(w.lower()) for w in _WORDS.findall(question)[1:]
                              if w[:1].isupper()),
