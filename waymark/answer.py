@@ -9,6 +9,7 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, TypeVar, cast
 
 from langchain_core.embeddings import Embeddings
@@ -331,9 +332,15 @@ def _candidates(answering: list[Passage], passages: list[Passage], terms: list[s
     return found
 
 
-def _name_words(passage: Passage) -> set[str]:
+def _name_words(passage: Passage) -> frozenset[str]:
     """The words of the names its document's title gives it ("incredible", "year", "iy")."""
-    return {w for name in names_of(passage.doc.meta.title) for w in name}
+    return _title_name_words(passage.doc.meta.title)
+
+
+@lru_cache(maxsize=4096)
+def _title_name_words(title: str) -> frozenset[str]:
+    # asked of every passage of every question: parse each title once
+    return frozenset(w for name in names_of(title) for w in name)
 
 
 def compose(candidates: list[Candidate]) -> tuple[str, list[Citation]]:
