@@ -105,10 +105,15 @@ class Checker:
         if fits:
             return Criterion("child_age", "met", f"A child aged {_years(fits[0])} is in range "
                              f"(service: child {wanted}).")
-        if ages:
+        unaged = len(self.family.children or []) > len(ages)
+        if ages and not unaged:
             known = ", ".join(_years(a) for a in ages)
             return Criterion("child_age", "not_met", f"No child is {wanted} (children's ages: "
                              f"{known}).")
+        if ages:
+            return Criterion("child_age", "unknown", f"The service is for a child {wanted}; no "
+                             "child whose age is known is in range, and some ages are not known.",
+                             "How old are the children?")
         return Criterion("child_age", "unknown", f"The service is for a child {wanted}; the "
                          "children's ages are not known.", "How old are the children?")
 

@@ -15,36 +15,7 @@ from typing import Any
 from waymark.family import Child, Family, Parent
 from waymark.models import Taxonomy
 from waymark.phrases import PhraseIndex
-
-NUMBER_WORDS = {w: str(n) for n, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-    "fifteen sixteen seventeen eighteen nineteen twenty".split())}
-_NUMBER_WORD = re.compile(r"\b(" + "|".join(NUMBER_WORDS) + r")\b(?=[\s-]*(?:years?|yrs?|yo|"
-                          r"months?|mths?|weeks?|wks?|days?|-year|year-old))", re.I)
-
-PARENT_WORDS = r"mum|mom|mam|mother|dad|father|parent|parents|stepdad|step-dad|stepmum|" \
-               r"step-mum|carer|gran|nan|grandmother|grandfather|grandad|partner|boyfriend|" \
-               r"girlfriend|aunt|uncle"
-CHILD_WORDS = r"son|daughter|child|children|kid|kids|boy|girl|baby|babies|toddler|twins?|" \
-              r"triplets|brother|sister|sibling|siblings|teen|teenager|young person|infant|" \
-              r"newborn|he|she|him|her|yp|pupil"
-_UNIT = r"(?P<unit>years?|yrs?|yo|y/o|y\.o\.|months?|mths?|mos?|weeks?|wks?|days?)"
-_NUM = r"(?P<num>\d{1,2}(?:\.\d)?)"
-_AGE = re.compile(rf"\b{_NUM}\s*-?\s*{_UNIT}(?:\s*-?\s*old)?\b", re.I)
-_AGED = re.compile(rf"\baged?\s+(?:about\s+|nearly\s+|almost\s+)?{_NUM}(?:\s*{_UNIT})?\b", re.I)
-_PARENT_AGE = re.compile(rf"\b(?P<who>{PARENT_WORDS})\b\s*(?:is|,|\(|-|aged|who is|age)?\s*"
-                         rf"\(?\s*(?P<num>\d{{2}})\b(?!\s*(?:weeks?|wks?|months?|%))", re.I)
-_MULTIPLE = re.compile(r"\b(?P<kind>twins|triplets)\b", re.I)
-# "children are 6 and 10", "aged 2 and 4", "kids 3, 5 and 9"
-_AGE_LIST = re.compile(r"\b(?:(?:children|kids|boys|girls|sons|daughters|siblings)\s+(?:are\s+|"
-                       r"aged\s+|of\s+)?|aged\s+|ages\s+)(?P<list>\d{1,2}(?:\.\d)?(?:\s*(?:,|and|&)"
-                       r"\s*\d{1,2}(?:\.\d)?)+)\b(?!\s*(?:weeks?|months?|mths?))", re.I)
-# "he is 2", "she's 14"
-_PRONOUN_AGE = re.compile(r"\b(?:he|she)(?:'s|\s+is)\s+(?:now\s+)?(?P<num>\d{1,2})\b"
-                          r"(?!\s*(?:weeks?|wks?|months?|%|am|pm))", re.I)
-_DURATION_BEFORE = {"for", "past", "last", "over", "within", "sober", "clean", "after", "since",
-                    "in", "every", "ago", "than", "under", "below", "above"}
-_DURATION_AFTER = re.compile(r"^\s*(?:ago|sober|clean|later|of (?:school|age)|pregnant)", re.I)
+from waymark.reading.people import Person, read_people
 
 _PREGNANT = re.compile(r"\b(pregnan(?:t|cy)|expecting|baby (?:is )?due|due (?:in|on|date|"
                        r"at the end of)|weeks pregnant|antenatal|unborn|first baby due)\b", re.I)
@@ -72,93 +43,28 @@ _CLAUSE = re.compile(r"[.;!?\n]")
 class Extraction:
     family: Family
     evidence: list[dict[str, Any]] = field(default_factory=list)
+    people: list[Person] = field(default_factory=list)
 
 
-def _normalise_numbers(text: str) -> str:
-    """'two-year-old' → '2-year-old' (same length is not needed: only facts are read)."""
-    return _NUMBER_WORD.sub(lambda m: NUMBER_WORDS[m.group(1).lower()], text)
-
-
-def _years(num: str, unit: str | None) -> float:
-    value = float(num)
-    unit = (unit or "years").lower()
-    if unit.startswith(("month", "mth", "mo")):
-        return round(value / 12, 2)
-    if unit.startswith(("week", "wk")):
-        return round(value / 52, 2)
-    if unit.startswith("day"):
-        return round(value / 365, 3)
-    return value
-
-
-def _context(text: str, start: int, end: int, before: int = 4, after: int = 3
-             ) -> tuple[list[str], list[str]]:
-    left = re.findall(r"[a-z'-]+", text[:start].lower())[-before:]
-    right = re.findall(r"[a-z'-]+", text[end:].lower())[:after]
-    return left, right
-
-
-def _ages(text: str, facts: Extraction, pregnant: bool | None
-          ) -> tuple[list[float], list[float]]:
-    children: list[float] = []
-    parents: list[float] = []
-    taken: list[tuple[int, int]] = []
-
-    def free(start: int, end: int) -> bool:
-        return all(end <= a or start >= b for a, b in taken)
-
-    for match in _PARENT_AGE.finditer(text):
-        age = float(match.group("num"))
-        if 12 <= age <= 80 and free(match.start("num"), match.end("num")):
-            parents.append(age)
-            taken.append((match.start("num"), match.end("num")))
-            facts.evidence.append({"fact": "parent age", "value": age, "text": match.group()})
-    for match in _AGE_LIST.finditer(text):
-        ages = [float(n) for n in re.findall(r"\d{1,2}(?:\.\d)?", match.group("list"))]
-        children += [a for a in ages if a <= 25]
-        taken.append((match.start(), match.end()))
-        facts.evidence.append({"fact": "child ages", "value": ages, "text": match.group()})
-    for match in _PRONOUN_AGE.finditer(text):
-        age = float(match.group("num"))
-        if free(match.start(), match.end()):
-            taken.append((match.start(), match.end()))
-            if pregnant and age >= 12:
-                parents.append(age)
-                facts.evidence.append({"fact": "parent age", "value": age,
-                                       "text": match.group()})
-            elif age <= 25:
-                children.append(age)
-                facts.evidence.append({"fact": "child age", "value": age, "count": 1,
-                                       "text": match.group()})
-    for pattern in (_AGED, _AGE):
-        for match in pattern.finditer(text):
-            if not free(match.start(), match.end()):
-                continue
-            left, right = _context(text, match.start(), match.end())
-            if (left and left[-1] in _DURATION_BEFORE) or _DURATION_AFTER.match(
-                    text[match.end():]):
-                continue
-            age = _years(match.group("num"), match.groupdict().get("unit"))
-            near = " ".join(left[-3:] + right[:2])
-            child_near = re.search(rf"\b({CHILD_WORDS})\b", near)
-            is_parent = (re.search(rf"\b({PARENT_WORDS})\b", near) and not re.search(
-                rf"\b({CHILD_WORDS})\b", " ".join(right[:2]))) or (
-                # "30 weeks pregnant, 17 years old": the age of the expectant parent
-                pregnant and not child_near and age >= 12
-                and not (left and left[-1] in {"a", "an", "her", "his", "their", "with"}))
-            taken.append((match.start(), match.end()))
-            if is_parent and age >= 12:
-                parents.append(age)
-                facts.evidence.append({"fact": "parent age", "value": age,
-                                       "text": match.group()})
-                continue
-            count = 1
-            multiple = _MULTIPLE.search(" ".join(left[-3:]))
-            if multiple:
-                count = 3 if multiple.group("kind").lower() == "triplets" else 2
-            children += [age] * count
-            facts.evidence.append({"fact": "child age", "value": age, "count": count,
-                                   "text": match.group()})
+def _people(text: str, facts: Extraction) -> tuple[list[float | None], list[float | None]]:
+    """Children's and parents' ages (None where the text does not give one)."""
+    children: list[float | None] = []
+    parents: list[float | None] = []
+    for person in read_people(text):
+        facts.people.append(person)
+        if person.is_child:
+            children.append(person.age_years)
+        elif person.is_parent:
+            parents.append(person.age_years)
+        else:
+            continue
+        if person.age_years is not None or person.school_year is not None:
+            facts.evidence.append({
+                "fact": "child age" if person.is_child else "parent age",
+                "value": person.age_years, "text": "; ".join(person.words),
+                **({"name": person.name} if person.name else {}),
+                **({"role": person.role} if person.role else {}),
+                **({"school_year": person.school_year} if person.school_year else {})})
     return children, parents
 
 
@@ -228,9 +134,8 @@ def extract_family(text: str, taxonomy: Taxonomy, districts: set[str] | None = N
                    ) -> Extraction:
     """Facts stated in `text`; everything else stays unknown."""
     facts = Extraction(Family())
-    readable = _normalise_numbers(text)
-    pregnant = _pregnant(readable, facts)
-    children, parents = _ages(readable, facts, pregnant)
+    pregnant = _pregnant(text, facts)
+    children, parents = _people(text, facts)
     needs: list[str] = []
     for match in phrase_index(taxonomy).find(text):
         if match.status == "present" and match.term_id not in needs:
