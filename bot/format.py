@@ -158,9 +158,19 @@ def family_lines(family: Mapping[str, Any], labels: Mapping[str, str]) -> list[s
     return [f"• {line}" for line in lines]
 
 
+FIX_HINT = "Not right? Send /fix with the right facts, e.g. <code>/fix mum is 24, not pregnant</code>."
+
+
 def render_family(family: Mapping[str, Any], labels: Mapping[str, str],
                   heading: str = "Facts used") -> str:
     lines = family_lines(family, labels)
+    if family.get("summary") and family.get("extracted_from_text") is not None:
+        return (f"<b>Read:</b> {esc(family['summary'])}\n<i>{FIX_HINT}</i>\n\n"
+                + _facts_block(family, lines, heading))
+    return _facts_block(family, lines, heading)
+
+
+def _facts_block(family: Mapping[str, Any], lines: list[str], heading: str) -> str:
     if not lines:
         return (f"<b>{esc(heading)}</b>\nNone I could read. I understand ages, postcode, "
                 "pregnancy, needs and circumstances, a stated level and consent.")

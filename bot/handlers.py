@@ -68,6 +68,7 @@ COMMANDS = [
     ("threshold", "Which level of need do the indicators point to?"),
     ("newcase", "Start case notes for one family"),
     ("case", "Show the facts in the case notes"),
+    ("fix", "Correct what I read about the family (e.g. /fix Leah is 7)"),
     ("clear", "Forget the case notes"),
     ("sources", "The documents Waymark answers from"),
 ]
@@ -124,6 +125,7 @@ class WaymarkBot:
             "start": self.start, "help": self.help, "check": self.check,
             "signpost": self.signpost, "threshold": self.threshold, "newcase": self.new_case,
             "case": self.show_case, "clear": self.clear, "sources": self.sources,
+            "fix": self.fix,
         }
         for name, callback in commands.items():
             application.add_handler(CommandHandler(name, callback))
@@ -326,6 +328,26 @@ class WaymarkBot:
             await self.sender.send(chat_id, render_case(
                 result, labels, len(case.notes), self.settings.telegram_case_ttl_minutes))
 
+    async def fix(self, update: Update, context: Context) -> None:
+        """Correct the last description in one step: the correction is read after it, and a
+        later statement wins ("Leah is 7", "not pregnant", "no domestic abuse")."""
+        chat_id, _ = _ids(update)
+        self.memory.pop_pending(chat_id)
+        correction = _args(update)
+        last = self.memory.last(chat_id)
+        if last is None or last.text is None:
+            await self.sender.send(chat_id, "Nothing to correct yet: use /check, /signpost or "
+                                            "/threshold with a description first.")
+            return
+        if not correction:
+            await self.sender.send(chat_id, "Add the right facts after /fix, e.g. <code>/fix "
+                                            "Leah is 7, mum is 24, not pregnant</code>.")
+            return
+        if self.memory.case(chat_id) is not None:
+            self.memory.add_note(chat_id, correction)
+        await self.run_case(chat_id, last.action, f"{last.text}\n{correction}",
+                            last.service_id)
+
     async def clear(self, update: Update, context: Context) -> None:
         chat_id, _ = _ids(update)
         had_case = self.memory.clear(chat_id)
@@ -406,6 +428,7 @@ class WaymarkBot:
         if outcome is None:
             return
         result, labels = outcome
+        self.memory.remember(chat_id, Pending(action, service_id, text))
         if action == "check":
             html = render_eligibility(result, labels)
             citations = [c["citation"] for c in result.get("criteria") or [] if c.get("citation")]

@@ -39,6 +39,7 @@ class _Chat:
     touched: float
     case: Case | None = None
     pending: Pending | None = None
+    last: Pending | None = None  # the last family request answered, for /fix
 
 
 class ChatMemory:
@@ -94,6 +95,16 @@ class ChatMemory:
             return None
         pending, chat.pending = chat.pending, None
         return pending
+
+    def remember(self, chat_id: int, request: Pending) -> None:
+        """The family request just answered, so /fix can correct what was read from it."""
+        chat = self._chat(chat_id, create=True)
+        assert chat is not None
+        chat.last = request
+
+    def last(self, chat_id: int) -> Pending | None:
+        chat = self._chat(chat_id)
+        return chat.last if chat else None
 
     def clear(self, chat_id: int) -> bool:
         """Forget everything about the chat; whether there was a case to forget."""

@@ -12,6 +12,7 @@ import yaml
 
 from evals.ask_eval import calibrate, dense_baseline, evaluate_ask
 from evals.case_eval import evaluate_cases
+from evals.notes_eval import evaluate_notes
 from ingest.pipeline import ingest
 from waymark.answer import Answerer
 from waymark.cases import Cases
@@ -80,7 +81,8 @@ def check_bars(metrics: dict[str, Any], baseline: dict[str, float]) -> list[str]
 
 
 def run_eval(knowledge: Path, questions_file: Path, vignettes_file: Path,
-             settings: Settings, use_llm: bool = False) -> EvalReport:
+             settings: Settings, use_llm: bool = False,
+             notes_dir: Path | None = None) -> EvalReport:
     questions = load_yaml_list(questions_file)
     vignettes = load_yaml_list(vignettes_file)
     with tempfile.TemporaryDirectory(prefix="waymark-eval-") as scratch:
@@ -106,6 +108,10 @@ def run_eval(knowledge: Path, questions_file: Path, vignettes_file: Path,
         if vignettes:
             metrics.update(escalation_metrics(answerer, vignettes, misses))
             metrics.update(evaluate_cases(Cases(store, llm), vignettes, misses))
+        if notes_dir is not None:
+            notes = evaluate_notes(Cases(store, llm), answerer, notes_dir, misses)
+            if notes:
+                metrics["notes"] = notes
     return EvalReport(report.documents, len(questions), len(vignettes), metrics, baseline,
                       check_bars(metrics, baseline), calibration, misses)
 

@@ -300,6 +300,22 @@ def test_owner_and_lead_use_the_page(browser: WebDriver, site: dict[str, str], s
     assert not page.all('#audit-disagreements [data-case-ref="A"]')
     page.screenshot("13-threshold-audit", "#audit")
 
+    # One family: what was read in one line, corrected in one step.
+    page.find("#family-text").send_keys("Leah is 6 and Jayden is 3, mum is 23. Leah keeps "
+                                        "missing school.")
+    page.find("#family-submit").click()
+    page.until_text("#family-summary", "Children: Leah 6, Jayden 3")
+    assert "Mum 23" in page.find("#family-summary").text
+    assert page.find("#facts-children").get_attribute("value") == "6.0, 3.0"
+    page.until_text("#family-level", "Suggested level 2")
+    page.screenshot("14-family-read", "#family")
+    needs = page.find("#facts-needs")
+    needs.send_keys(", domestic-abuse")
+    page.find("#facts-submit").click()
+    page.until_text("#family-level", "Suggested level 3")
+    assert "domestic" in page.find("#family-summary").text.lower()
+    page.screenshot("15-family-corrected", "#family")
+
     # No script error and no Content-Security-Policy violation on the way (the API's 401s and
     # 422s show in the console as failed loads: those are expected).
     problems = [entry["message"] for entry in browser.get_log("browser")

@@ -16,7 +16,11 @@ from waymark.errors import CaseInputError, UnknownService
 from waymark.extract import extract_family
 from waymark.family import Family
 from waymark.llm import LLM
-from waymark.models import ServiceMeta
+from waymark.models import ServiceMeta, Taxonomy
+from waymark.reading.area import area_reader
+from waymark.reading.meaning import Reading
+from waymark.reading.people import Person
+from waymark.reading.summary import person_json, summary_line
 from waymark.store import Snapshot, Store, StoredDocument
 from waymark.threshold import Suggestion, suggest, threshold_documents
 
@@ -31,11 +35,15 @@ class Case:
     family: Family
     text: str | None = None
     evidence: list[dict[str, Any]] = field(default_factory=list)
+    people: list[Person] = field(default_factory=list)
+    reading: Reading | None = None
 
-    def echo(self) -> dict[str, Any]:
+    def echo(self, taxonomy: Taxonomy | None = None) -> dict[str, Any]:
         facts = self.family.echo()
         if self.text is not None:
             facts["extracted_from_text"] = self.evidence
+            facts["people"] = [person_json(p) for p in self.people]
+        facts["summary"] = summary_line(self.family, self.people, taxonomy)
         return facts
 
 
@@ -54,13 +62,16 @@ def read_case(snapshot: Snapshot, family: dict[str, Any] | Family | None = None,
         if not text.strip():
             raise CaseInputError("the text is empty: describe the family (ages, where they "
                                  "live, what is going on)")
-        extraction = extract_family(text, snapshot.taxonomy, _districts(snapshot))
+        extraction = extract_family(text, snapshot.taxonomy, _districts(snapshot),
+                                    area_reader(snapshot))
         read = llm.family(text, snapshot.taxonomy) if llm else None
         if read is None:
-            return Case(extraction.family, text, extraction.evidence)
+            return Case(extraction.family, text, extraction.evidence, extraction.people,
+                        extraction.reading)
         family, added = fill_gaps(extraction.family, read)
         return Case(family, text, extraction.evidence + [
-            {"fact": name, "value": value, "source": "llm"} for name, value in added.items()])
+            {"fact": name, "value": value, "source": "llm"} for name, value in added.items()],
+            extraction.people, extraction.reading)
     try:
         facts = family if isinstance(family, Family) else Family.model_validate(family)
     except ValidationError as exc:
@@ -99,7 +110,7 @@ class Cases:
         return read_case(snapshot, family, text, self.llm)
 
     def escalation_for(self, case: Case, snapshot: Snapshot) -> dict[str, Any] | None:
-        signals = escalation.detect(case.text or "", snapshot, case.family.terms)
+        signals = escalation.detect(case.text or "", snapshot, case.family.terms, case.reading)
         return escalation.escalation(signals, self.store)
 
     def service(self, snapshot: Snapshot, service_id: str) -> StoredDocument:
@@ -123,7 +134,8 @@ class Cases:
             "criteria": [c.to_json(n) for n, c in enumerate(result.criteria, start=1)],
             "missing": result.missing, "level_used": {"level": result.level_used,
                                                       "source": result.level_source},
-            "referral": _referral(service), "family": case.echo(), "advisory": DECISION_ADVISORY,
+            "referral": _referral(service), "family": case.echo(snapshot.taxonomy),
+            "advisory": DECISION_ADVISORY,
         }
 
     def signpost(self, family: dict[str, Any] | Family | None = None, text: str | None = None,
@@ -138,7 +150,7 @@ class Cases:
         services = [_signpost_row(a) for a in kept[:limit]]
         result: dict[str, Any] = {
             "escalation": self.escalation_for(case, snapshot), "services": services,
-            "suggested_level": suggestion.level, "family": case.echo(),
+            "suggested_level": suggestion.level, "family": case.echo(snapshot.taxonomy),
             "advisory": DECISION_ADVISORY,
         }
         if not any(s["verdict"] == "meets" for s in services):
@@ -176,7 +188,7 @@ class Cases:
             "escalation": self.escalation_for(case, snapshot),
             "level": suggestion.level, "level_name": suggestion.level_name,
             "indicators": [m.to_json(n) for n, m in enumerate(suggestion.indicators, start=1)],
-            "family": case.echo(),
+            "family": case.echo(snapshot.taxonomy),
             "advisory": DECISION_ADVISORY + " Discuss the level with your manager; it is the "
                         "whole picture, not one indicator, that decides the response.",
         }

@@ -395,6 +395,9 @@ def evaluate(
     knowledge: Annotated[Path | None, typer.Option(help="Default: knowledge/.")] = None,
     questions: Annotated[Path, typer.Option()] = Path("evals/questions.yaml"),
     vignettes: Annotated[Path, typer.Option()] = Path("evals/vignettes.yaml"),
+    notes: Annotated[Path | None, typer.Option(help="Evaluation notes (notes.yaml, "
+                                                     "risk_texts.yaml); default evals/notes when "
+                                                     "it exists.")] = None,
     llm: Annotated[bool, typer.Option("--llm", help="Answer through WAYMARK_LLM_BASE_URL.")]
     = False,
     as_json: JsonOption = False,
@@ -411,13 +414,35 @@ def evaluate(
         if not path.exists():
             err.print(f"[yellow]warning[/yellow] {path} not found; skipped")
     with _errors():
+        notes_dir = notes or (Path("evals/notes") if Path("evals/notes").is_dir() else None)
         report = run_eval(knowledge or settings.knowledge_dir, questions, vignettes, settings,
-                          use_llm=llm)
+                          use_llm=llm, notes_dir=notes_dir)
     if as_json:
         _print_json(report.to_json())
     else:
         print_report(report, out)
     raise typer.Exit(1 if report.failures else 0)
+
+
+@app.command("train")
+def train_readers(
+    training: Annotated[Path, typer.Option(help="Training corpus (*.jsonl).")]
+    = Path("evals/training"),
+    notes: Annotated[Path, typer.Option(help="Evaluation notes; cuts are fitted on their dev "
+                                              "split.")] = Path("evals/notes"),
+    knowledge: Annotated[Path | None, typer.Option(help="Default: knowledge/.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Fit the risk and needs readers and write waymark/data/readers.* with their provenance."""
+    from evals.train_readers import train
+
+    with _errors():
+        record = train(training, notes, knowledge or get_settings().knowledge_dir)
+    if as_json:
+        _print_json(record)
+    else:
+        out.print(f"risk head: C={record['risk_fit']['C']}, needs head: "
+                  f"C={record['needs_fit']['C']}; cuts {record['cuts']}")
 
 
 token_app = typer.Typer(help="Create, list and revoke API tokens (roles: practitioner, lead, "

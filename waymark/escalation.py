@@ -14,6 +14,8 @@ from typing import Any
 from waymark.citations import Citation, cite_section
 from waymark.models import Indicator, ThresholdMeta
 from waymark.phrases import PhraseIndex
+from waymark.reading.area import area_reader
+from waymark.reading.meaning import Reading
 from waymark.sentences import clean, split_sentences
 from waymark.store import Snapshot, Store, StoredDocument
 
@@ -31,9 +33,12 @@ FALLBACK_ACTIONS = [
 class RiskSignal:
     term_id: str
     label: str
-    phrase: str
-    indicator: Indicator
-    document: StoredDocument
+    phrase: str  # the words that gave it away
+    indicator: Indicator | None  # None: read as risk, no such indicator in the threshold
+    document: StoredDocument | None
+    source: str = "phrase"  # phrase | meaning | facts
+    confidence: float = 1.0
+    firm: bool = True  # False: read by meaning, below the firm cut ("this may mean…")
 
 
 def risk_indicators(snapshot: Snapshot) -> dict[str, tuple[StoredDocument, Indicator]]:
@@ -47,22 +52,32 @@ def risk_indicators(snapshot: Snapshot) -> dict[str, tuple[StoredDocument, Indic
     return found
 
 
-def detect(text: str, snapshot: Snapshot, terms: set[str] | None = None) -> list[RiskSignal]:
-    """Immediate-risk signals stated in `text`, plus any for taxonomy ids in `terms`."""
+def detect(text: str, snapshot: Snapshot, terms: set[str] | None = None,
+           reading: Reading | None = None) -> list[RiskSignal]:
+    """Immediate-risk signals in `text` — through the taxonomy's phrases and by meaning — plus
+    any for taxonomy ids in `terms`. `reading` is the meaning reader's, when already done."""
     indicators = risk_indicators(snapshot)
-    if not indicators:
-        return []
     labels = {term.id: term.label for term in snapshot.taxonomy.terms}
     signals: dict[str, RiskSignal] = {}
-    index = _phrase_index(snapshot, frozenset(indicators))
-    for match in index.find(text):
-        if match.status == "present" and match.term_id not in signals:
-            doc, indicator = indicators[match.term_id]
-            signals[match.term_id] = RiskSignal(match.term_id, labels.get(match.term_id,
-                                                match.term_id), match.phrase, indicator, doc)
+    if indicators:
+        for match in _phrase_index(snapshot, frozenset(indicators)).find(text):
+            if match.status == "present" and match.term_id not in signals:
+                doc, indicator = indicators[match.term_id]
+                signals[match.term_id] = RiskSignal(match.term_id, labels.get(
+                    match.term_id, match.term_id), match.phrase, indicator, doc)
+    if reading is None and text.strip():
+        reader = area_reader(snapshot)
+        reading = reader.read(text) if reader else None
+    for found in reading.risks if reading else []:
+        if found.term_id not in signals:
+            pair = indicators.get(found.term_id)
+            signals[found.term_id] = RiskSignal(
+                found.term_id, labels.get(found.term_id, found.category.replace("_", " ")),
+                found.unit.text, pair[1] if pair else None, pair[0] if pair else None,
+                "meaning", round(found.probability, 2), reading.risk_firm if reading else False)
     for term in sorted((terms or set()) & set(indicators) - set(signals)):
         doc, indicator = indicators[term]
-        signals[term] = RiskSignal(term, labels.get(term, term), term, indicator, doc)
+        signals[term] = RiskSignal(term, labels.get(term, term), term, indicator, doc, "facts")
     return list(signals.values())
 
 
@@ -93,14 +108,24 @@ def escalation(signals: list[RiskSignal], store: Store) -> dict[str, Any] | None
     """The escalation object of DESIGN.md, or None when nothing reads as immediate risk."""
     if not signals:
         return None
-    first = signals[0]
+    cited = next((s for s in signals if s.document and s.indicator), None)
     concerns = ", ".join(s.label.lower() for s in signals)
-    citation: Citation | None = cite_section(store, first.document, first.indicator.section)
+    citation: Citation | None = None
+    if cited and cited.document and cited.indicator:
+        citation = cite_section(store, cited.document, cited.indicator.section)
     actions = _actions(citation.section_text) if citation else FALLBACK_ACTIONS
+    borderline = all(s.source == "meaning" and not s.firm for s in signals)
+    message = (f"This could mean a child is at immediate risk ({concerns}). Check now, before "
+               "anything else, and if it does, follow your safeguarding procedure."
+               if borderline else
+               f"This may mean a child is at immediate risk ({concerns}). Act now, before "
+               "anything else: follow your safeguarding procedure.")
     return {
-        "message": f"This may mean a child is at immediate risk ({concerns}). Act now, before "
-                   "anything else: follow your safeguarding procedure.",
+        "message": message,
+        "certainty": "borderline" if borderline else "firm",
         "actions": actions,
         "citation": citation.to_json(1) if citation else None,
         "concerns": [s.term_id for s in signals],
+        "read_from": [{"concern": s.term_id, "words": s.phrase, "source": s.source,
+                       "confidence": s.confidence} for s in signals],
     }

@@ -15,10 +15,12 @@ from typing import Any
 from waymark.family import Child, Family, Parent
 from waymark.models import Taxonomy
 from waymark.phrases import PhraseIndex
+from waymark.reading.meaning import MeaningReader, Reading
 from waymark.reading.people import Person, read_people
 
 _PREGNANT = re.compile(r"\b(pregnan(?:t|cy)|expecting|baby (?:is )?due|due (?:in|on|date|"
-                       r"at the end of)|weeks pregnant|antenatal|unborn|first baby due)\b", re.I)
+                       r"at the end of)|weeks pregnant|weeks along|weeks gestation|antenatal|"
+                       r"unborn|first baby due|carrying (?:a|his|her|their) baby)\b", re.I)
 _NOT_PREGNANT = re.compile(r"\b(not|no longer|isn't|is not|isnt)\s+(?:\w+\s+)?pregnant\b", re.I)
 
 _POSTCODE = re.compile(r"\b([A-Z]{1,2}[0-9][0-9A-Z]?)\s*([0-9][A-Z]{2})\b", re.I)
@@ -36,7 +38,7 @@ _CONSENT_OBJECT = re.compile(r"\b(referr\w*|refer|help|support|service|early hel
 _NO_CONSENT = re.compile(r"(?:\b(?:not|no|never|declin\w*|refus\w*|withdr\w*|unwilling|"
                          r"against)\b|n't\b)", re.I)
 _LEVEL = re.compile(r"\blevel\s*(?:of need\s*)?([1-9])\b", re.I)
-_CLAUSE = re.compile(r"[.;!?\n]")
+_CLAUSE = re.compile(r"[.;!?]|\n\s*\n|\n(?=\s*[-•*])")  # a wrapped line is not a new clause
 
 
 @dataclass
@@ -44,6 +46,7 @@ class Extraction:
     family: Family
     evidence: list[dict[str, Any]] = field(default_factory=list)
     people: list[Person] = field(default_factory=list)
+    reading: Reading | None = None  # what the meaning reader found, when it ran
 
 
 def _people(text: str, facts: Extraction) -> tuple[list[float | None], list[float | None]]:
@@ -68,18 +71,29 @@ def _people(text: str, facts: Extraction) -> tuple[list[float | None], list[floa
     return children, parents
 
 
+def _last(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
+    """The last match: a later correction overrides an earlier statement."""
+    found = None
+    for found in pattern.finditer(text):  # noqa: B007
+        pass
+    return found
+
+
 def _pregnant(text: str, facts: Extraction) -> bool | None:
-    if match := _NOT_PREGNANT.search(text):
-        facts.evidence.append({"fact": "pregnant", "value": False, "text": match.group()})
-        return False
-    if match := _PREGNANT.search(text):
-        facts.evidence.append({"fact": "pregnant", "value": True, "text": match.group()})
-        return True
-    return None
+    """The last word on it wins: a correction ("not pregnant after all") follows the note."""
+    said = [(m.start(), False, m.group()) for m in _NOT_PREGNANT.finditer(text)]
+    negated = [(a, b) for m in _NOT_PREGNANT.finditer(text) for a, b in [m.span()]]
+    said += [(m.start(), True, m.group()) for m in _PREGNANT.finditer(text)
+             if not any(a <= m.start() < b for a, b in negated)]
+    if not said:
+        return None
+    _, value, words = max(said)
+    facts.evidence.append({"fact": "pregnant", "value": value, "text": words})
+    return value
 
 
 def _postcode(text: str, facts: Extraction, districts: set[str]) -> str | None:
-    if match := _POSTCODE.search(text):
+    if match := _last(_POSTCODE, text):
         postcode = f"{match.group(1)} {match.group(2)}".upper()
         facts.evidence.append({"fact": "postcode", "value": postcode, "text": match.group()})
         return postcode
@@ -110,7 +124,7 @@ def _consent(text: str, facts: Extraction) -> bool | None:
 
 
 def _level(text: str, facts: Extraction) -> int | None:
-    if match := _LEVEL.search(text):
+    if match := _last(_LEVEL, text):
         facts.evidence.append({"fact": "level", "value": int(match.group(1)),
                                "text": match.group()})
         return int(match.group(1))
@@ -130,18 +144,43 @@ def phrase_index(taxonomy: Taxonomy) -> PhraseIndex:
     return cached[1]
 
 
-def extract_family(text: str, taxonomy: Taxonomy, districts: set[str] | None = None
-                   ) -> Extraction:
+def _needs(text: str, taxonomy: Taxonomy, facts: Extraction, reader: MeaningReader | None
+           ) -> list[str]:
+    """Needs in the taxonomy's own phrases, then needs by meaning. A term its phrases show to
+    be negated or past is not taken from meaning either."""
+    needs: list[str] = []
+    ruled_out: set[str] = set()
+    for match in phrase_index(taxonomy).find(text):  # in text order: the last word wins
+        if match.status != "present":
+            ruled_out.add(match.term_id)
+            if match.term_id in needs:
+                needs.remove(match.term_id)
+                facts.evidence = [e for e in facts.evidence if e.get("value") != match.term_id]
+        elif match.term_id not in needs:
+            ruled_out.discard(match.term_id)
+            needs.append(match.term_id)
+            facts.evidence.append({"fact": "need", "value": match.term_id,
+                                   "text": text[match.start:match.end], "source": "phrase"})
+    if reader is None:
+        return needs
+    facts.reading = reader.read(text)
+    firm_risks = facts.reading.risks if facts.reading.risk_firm else []
+    for found in [*facts.reading.needs, *firm_risks]:
+        if found.term_id not in needs and found.term_id not in ruled_out:
+            needs.append(found.term_id)
+            facts.evidence.append({"fact": "need", "value": found.term_id,
+                                   "text": found.unit.text, "source": "meaning",
+                                   "confidence": round(found.probability, 2)})
+    return needs
+
+
+def extract_family(text: str, taxonomy: Taxonomy, districts: set[str] | None = None,
+                   reader: MeaningReader | None = None) -> Extraction:
     """Facts stated in `text`; everything else stays unknown."""
     facts = Extraction(Family())
     pregnant = _pregnant(text, facts)
     children, parents = _people(text, facts)
-    needs: list[str] = []
-    for match in phrase_index(taxonomy).find(text):
-        if match.status == "present" and match.term_id not in needs:
-            needs.append(match.term_id)
-            facts.evidence.append({"fact": "need", "value": match.term_id,
-                                   "text": text[match.start:match.end]})
+    needs = _needs(text, taxonomy, facts, reader)
     facts.family = Family(
         children=[Child(age_years=a) for a in children] or None,
         parents=[Parent(age_years=a) for a in parents] or None,

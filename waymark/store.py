@@ -15,16 +15,18 @@ import fcntl
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from waymark.config import Settings
 from waymark.errors import StoreError
 from waymark.models import META_BY_KIND, DocumentMeta, Taxonomy
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from waymark.chunking import Chunk
@@ -151,6 +153,17 @@ class Snapshot:
 
     @cached_property
     def _by_kind(self) -> dict[str, list[StoredDocument]]:
+        return {}
+
+    def derived(self, key: str, build: Callable[[], T]) -> T:
+        """`build()` once for this generation: what is worked out from the knowledge base
+        (readers, indexes) lives and dies with the snapshot it came from."""
+        if key not in self._derived:
+            self._derived[key] = build()
+        return cast(T, self._derived[key])
+
+    @cached_property
+    def _derived(self) -> dict[str, Any]:
         return {}
 
 

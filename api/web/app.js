@@ -212,15 +212,107 @@ async function onSignIn(event) {
 function onSignOut() {
   forgetToken();
   state.sources = [];
-  for (const id of ["#answer", "#sources-status", "#upload-result", "#audit-result",
+  $("#family-read").hidden = true;
+  for (const id of ["#answer", "#family-result", "#sources-status", "#upload-result", "#audit-result",
     "#history-status"]) {
     $(id).replaceChildren();
   }
-  for (const id of ["#ask-form", "#upload-form", "#audit-form"]) $(id).reset();
+  for (const id of ["#ask-form", "#family-form", "#facts-form", "#upload-form", "#audit-form"]) $(id).reset();
   $("#sources-table tbody").replaceChildren();
   $("#trail-table tbody").replaceChildren();
   $("#ingests-table tbody").replaceChildren();
   showSignIn("");
+}
+
+/* ------------------------------------------------------------------ one family */
+
+/** Reads the description, shows what was read in one line, and fills the facts form so a
+ * wrong fact is corrected in one step (edit it, check again with the structured facts). */
+async function onFamily(event) {
+  event.preventDefault();
+  const text = $("#family-text").value.trim();
+  if (!text) return;
+  await whileBusy($("#family-submit"), () => checkFamily({ text }));
+}
+
+async function onFacts(event) {
+  event.preventDefault();
+  let family;
+  try {
+    family = factsFromForm();
+  } catch (error) {
+    showError($("#family-result"), error);
+    return;
+  }
+  await whileBusy($("#facts-submit"), () => checkFamily({ family }));
+}
+
+async function checkFamily(body) {
+  const box = $("#family-result");
+  try {
+    const threshold = await api("/threshold", { method: "POST", json: body });
+    const signpost = await api("/signpost", { method: "POST", json: { ...body, limit: 5 } });
+    showRead(threshold.family);
+    renderFamily(threshold, signpost);
+  } catch (error) {
+    showError(box, error);
+  }
+}
+
+function ages(people) {
+  return (people || []).map((p) => (p.age_years === undefined || p.age_years === null ? "?" : String(p.age_years))).join(", ");
+}
+
+function showRead(family) {
+  $("#family-summary").textContent = family.summary || "";
+  $("#facts-children").value = ages(family.children);
+  $("#facts-parents").value = ages(family.parents);
+  $("#facts-postcode").value = family.postcode || "";
+  $("#facts-pregnant").value = family.pregnant === true ? "yes" : family.pregnant === false ? "no" : "";
+  $("#facts-consent").value = family.consent === true ? "yes" : family.consent === false ? "no" : "";
+  $("#facts-needs").value = [...(family.needs || []), ...(family.circumstances || [])].join(", ");
+  $("#family-read").hidden = false;
+}
+
+function parseAges(value, what) {
+  const parts = value.split(",").map((v) => v.trim()).filter(Boolean);
+  return parts.map((part) => {
+    if (part === "?") return {};
+    const age = Number(part);
+    if (!Number.isFinite(age) || age < 0) throw new Error(`${what}: "${part}" is not an age in years (use ? when it is not known)`);
+    return { age_years: age };
+  });
+}
+
+function factsFromForm() {
+  const family = {};
+  const children = parseAges($("#facts-children").value, "Children's ages");
+  const parents = parseAges($("#facts-parents").value, "Parents' ages");
+  if (children.length) family.children = children;
+  if (parents.length) family.parents = parents;
+  const postcode = $("#facts-postcode").value.trim();
+  if (postcode) family.postcode = postcode;
+  for (const key of ["pregnant", "consent"]) {
+    const value = $(`#facts-${key}`).value;
+    if (value) family[key] = value === "yes";
+  }
+  family.needs = $("#facts-needs").value.split(",").map((v) => v.trim()).filter(Boolean);
+  return family;
+}
+
+function renderFamily(threshold, signpost) {
+  const parts = [];
+  if (threshold.escalation) parts.push(escalationBox(threshold.escalation));
+  parts.push(el("h3", { id: "family-level", text: `Suggested level ${threshold.level}${threshold.level_name ? ` (${threshold.level_name})` : ""}` }));
+  const indicators = (threshold.indicators || []).map((m) => el("li", { text: `${m.need} (level ${m.level})` }));
+  if (indicators.length) parts.push(el("ul", {}, indicators));
+  const services = (signpost.services || []).map((s) => el("li", { dataset: { serviceId: s.service_id } }, [
+    el("strong", { text: s.title }), ` — ${s.verdict.replaceAll("_", " ")}`]));
+  parts.push(el("h3", { text: "Services that could fit" }));
+  parts.push(services.length ? el("ul", { id: "family-services" }, services)
+    : el("p", { className: "muted", text: "No service fits yet." }));
+  if (threshold.advisory) parts.push(el("p", { className: "advisory", text: threshold.advisory }));
+  $("#family-result").replaceChildren(...parts);
 }
 
 /* ------------------------------------------------------------------ ask */
@@ -631,6 +723,8 @@ function init() {
   $("#signin-form").addEventListener("submit", onSignIn);
   $("#sign-out").addEventListener("click", onSignOut);
   $("#ask-form").addEventListener("submit", onAsk);
+  $("#family-form").addEventListener("submit", onFamily);
+  $("#facts-form").addEventListener("submit", onFacts);
   $("#upload-form").addEventListener("submit", onUpload);
   $("#audit-form").addEventListener("submit", onAudit);
   $("#sources-refresh").addEventListener("click", loadSources);

@@ -39,7 +39,7 @@ for _words, _role, _child, _parent in [
     ("child kid", "child", True, False), ("pupil student", "pupil", True, False),
     ("teen teenager yp", "young person", True, False),
     ("young_person young_man", "young person", True, False),
-    ("brother", "brother", True, False), ("sister", "sister", True, False),
+    ("brother bro", "brother", True, False), ("sister sis", "sister", True, False),
     ("sibling", "sibling", True, False),
 ]:
     for _word in _words.split():
@@ -68,11 +68,12 @@ Dept Ward Unit Centre Center Road Street Lane Avenue Close Drive Way House Flat 
 Muslim Christian Polish English Romanian Somali Urdu Arabic British Irish Asian Black White
 DSL SENCO EHA TAF CAMHS EHCP DA PPN ASB CP CIN LADO MASH ED AE OK Ok Apparently Currently
 Mother's Father's Mum's Dad's Concerned Worried Called Seen Visited Spoke Told Says Said
+Grade Level Stage Tier Section Flat Room Ward Page Step Phase Key Stage Band Bus Route Unit
 """.split())
 _PLACE_AFTER = re.compile(r"^\s+(?:Primary|School|Academy|College|Road|Street|Lane|Avenue|Close|"
                           r"Drive|Court|Centre|Hospital|Surgery|Estate|Park|Nursery|House|Way|"
                           r"Children's|Infant|Junior|High|Medical)\b")
-_TITLE_BEFORE = re.compile(r"\b(?:Dr|Mr|Mrs|Ms|Miss|PC|DC|Sgt|Officer|at|in|from|to|via)\.?\s*$")
+_TITLE_BEFORE = re.compile(r"\b(?:Dr|Mr|Mrs|Ms|Miss|PC|DC|Sgt|Officer|at|in|from)\.?\s*$")
 
 _UNIT = r"(?:years?|yrs?|yo|y/o|y\.o\.|months?|mths?|mos?|weeks?|wks?|days?)"
 _AGE_WITH_UNIT = re.compile(
@@ -80,16 +81,18 @@ _AGE_WITH_UNIT = re.compile(
     r"(?![\w/])", re.I)
 _AGED = re.compile(rf"\b(?:aged?|age:|turned|turns|turning)\s*:?\s*(?P<approx>about|nearly|almost|"
                    rf"just|only)?\s*(?P<num>\d{{1,2}}(?:\.\d)?)(?:\s*(?P<unit>{_UNIT}))?\b", re.I)
-_DOB = re.compile(r"\b(?:DOB|D\.O\.B\.?|date of birth|born(?: on)?|b\.)\s*:?\s*(?P<d>\d{1,2})"
+_DOB = re.compile(r"\b(?:DOB|D\.O\.B\.?|date of birth|born(?: on)?|b\.)(?:\s+of\s+(?:the\s+)?"
+                  r"[a-z]+)?\s*:?\s*(?P<d>\d{1,2})"
                   r"[/.\-](?P<m>\d{1,2})[/.\-](?P<y>\d{2,4})\b", re.I)
 _SCHOOL_YEAR = re.compile(r"\b(?:year|yr)\s*(?P<year>\d{1,2})\b(?!\s*-?\s*(?:olds?|s\b))"
                           r"|\bY(?P<y>\d{1,2})\b", re.I)
 # what may stand between a mention and its age: "Leah is 6", "Mum Shannon (23)", "Isla, who is
 # 18 months", "dad - 36", "Noah, who turned 5", "Kieran, Year 4", "she's 17"
-_LINK = re.compile(r"^\s*(?:,\s*|\(\s*|-\s*|:\s*)?(?:(?:who|that)\s+)?(?:is|'s|was|is now|now|of|"
+_LINK = re.compile(r"^\s*(?:,\s*|\(\s*|-\s*|:\s*)?(?:(?:who|that)\s+)?(?:is|'s|was|whos|is now|"
+                   r"now|of|dob:?|d\.o\.b\.?:?|born(?: on)?|date of birth:?|"
                    r"aged?|age:|turned|just turned|has just turned|only|just)?\s*\(?\s*$", re.I)
 _BARE_AGE = re.compile(r"^(?P<gap>\s*(?:,\s*|\(\s*|-\s*|:\s*)?(?:(?:who|that)\s+)?(?:is|'s|was|"
-                       r"is now|now|aged?|age:|turned|just turned|only|just)?\s*\(?\s*)"
+                       r"whos|is now|now|aged?|age:|turned|just turned|only|just)?\s*\(?\s*)"
                        r"(?P<num>\d{1,2}(?:\.\d)?)\b(?!\s*(?:%|am\b|pm\b|:\d|times|x\b|"
                        r"weeks? pregnant|wks? pregnant|percent|hours?|hrs?|mins?|minutes|"
                        r"nights?|days? a|/\d|\.\d\d|st\b|nd\b|rd\b|th\b|[,.]\d|£|p\b))", re.I)
@@ -105,7 +108,7 @@ _NOT_A_PERSON = re.compile(r"\s+(?:in need|protection|care|minding|minder|benefi
                            r"exploitation|poverty|trafficking|criminal)\b", re.I)
 _PRONOUN = re.compile(r"\b(he|she|they)\b", re.I)
 _PLURAL_AGES = re.compile(r"^(?P<gap>\s*(?:,\s*|:\s*|\(\s*)?(?:are|aged?|of|both|both aged)?\s*)"
-                          r"(?P<list>\d{1,2}(?:\.\d)?(?:\s*(?:,|and|&|\+)\s*\d{1,2}(?:\.\d)?)*)"
+                          r"(?P<list>\d{1,2}(?:\.\d)?(?:(?:\s*(?:,|and|&|\+)\s*|\s+)\d{1,2}(?:\.\d)?)*)"
                           r"(?!\s*(?:%|am\b|pm\b|weeks? pregnant|times))\b", re.I)
 _COUNT_BEFORE = re.compile(r"\b(?P<n>\d{1,2})\s+(?:young\s+|little\s+)?$", re.I)
 _SENTENCE_END = re.compile(r"[.!?\n]")
@@ -230,10 +233,10 @@ class PeopleReader:
                 continue
             if not self._introduced(match):
                 continue
-            role = next((p for p in found if 0 <= match.start() - p.end <= 3
-                         and re.fullmatch(r"[\s,(:]*", self.text[p.end:match.start()])), None)
-            if role is not None and role.name is None:
-                role.name, role.end = name, match.end()
+            titled = next((p for p in found if 0 <= match.start() - p.end <= 3
+                           and re.fullmatch(r"[\s,(:]*", self.text[p.end:match.start()])), None)
+            if titled is not None and titled.name is None:
+                titled.name, titled.end = name, match.end()
                 continue
             found.append(Person(name=name, start=match.start(), end=match.end()))
         return sorted(found, key=lambda p: p.start)
@@ -244,7 +247,8 @@ class PeopleReader:
         after = self.text[match.end():match.end() + 40]
         before = self.text[max(0, match.start() - 25):match.start()]
         return bool(
-            _BARE_AGE.match(after) or re.match(r"^\s*,?\s*(?:who|aged?|is|'s)\b", after, re.I)
+            _BARE_AGE.match(after)
+            or re.match(r"^\s*,?\s*(?:who|aged?|is|'s|dob|d\.o\.b|born)\b", after, re.I)
             or _SCHOOL_YEAR.match(after.lstrip(" ,(-:")) or re.match(r"^\s*\(", after)
             or re.search(r"\b(?:son|daughter|mum|dad|mother|father|baby|child|brother|sister|"
                          r"stepdad|nan|partner|pupil|name|named|called|children|kids)\W{0,3}$",
@@ -263,7 +267,7 @@ class PeopleReader:
         for match in _DOB.finditer(self.text):
             years = _age_from_dob(int(match["d"]), int(match["m"]), int(match["y"]), self.today)
             if years is not None:
-                ages.append(_Age(years, None, match.start(), match.end(), match.group()))
+                ages.append(_Age(years, None, match.start("d"), match.end(), match.group()))
                 self._taken.append((match.start(), match.end()))
         for match in _SCHOOL_YEAR.finditer(self.text):
             year = int(match["year"] or match["y"])
@@ -301,7 +305,7 @@ class PeopleReader:
         """'baby is 10 weeks', 'Isla, 18 months', 'kids of 3 years': a unit age needs a person
         or a link word beside it."""
         before = self.text[max(0, match.start() - 30):match.start()]
-        return bool(re.search(r"(?:\b(?:is|'s|was|of|at|aged?|now|just|only|who is)|[,(:\-])\s*$",
+        return bool(re.search(r"(?:\b(?:is|'s|was|of|aged?|now|just|only|who is)|[,(:\-])\s*$",
                               before, re.I))
 
     # ------------------------------------------------------------------ binding
@@ -345,13 +349,14 @@ class PeopleReader:
         pronoun = list(_PRONOUN.finditer(window))
         if not pronoun or not _LINK.match(window[pronoun[-1].end():]):
             return None
+        word = pronoun[-1].group(1).lower()
         sentence_start = max((m.end() for m in _SENTENCE_END.finditer(self.text[:start])),
                              default=0)
         earlier = max((m.end() for m in _SENTENCE_END.finditer(self.text[:sentence_start - 1])),
                       default=0) if sentence_start else 0
         for person in reversed(mentions):
             if earlier <= person.start < start and person.age_years is None and \
-                    person.school_year is None and (person.name or person.is_child):
+                    (person.name or person.is_child) and _fits_pronoun(person, word):
                 return person
         return None
 
@@ -371,6 +376,9 @@ class PeopleReader:
             age = float(match["num"])
             if not _plausible(person, age, None):
                 continue
+            if person.role is None and not match["gap"].strip() and not re.match(
+                    r"\s*(?:[,;.)&]|and\b|$)", self.text[end:]):
+                continue  # "Grade 1 missing": a name and its age stand apart from what follows
             unit = re.match(rf"\s*({_UNIT})\b", self.text[end:], re.I)
             if unit:
                 age = _years(match["num"], unit.group(1))
@@ -401,11 +409,15 @@ class PeopleReader:
     def _plural_ages(self) -> None:
         """'kids 4 & 7', 'children are 6 and 10', 'parents both 30', 'twins aged 3'."""
         for match in re.finditer(r"\b(children|kids|boys|girls|sons|daughters|siblings|twins|"
-                                 r"triplets|parents)\b", self.text, re.I):
+                                 r"triplets|parents|they're|theyre|they are)\b", self.text, re.I):
             word = match.group(1).lower()
             listed = _PLURAL_AGES.match(self.text[match.end():match.end() + 40])
             if not listed:
                 continue
+            if word.startswith("they"):
+                if len(re.findall(r"\d+", listed["list"])) < 2:
+                    continue  # "they're 6" could be anyone
+                word = "children"
             start = match.end() + listed.start("list")
             end = match.end() + listed.end("list")
             unit = re.match(rf"\s*({_UNIT})\b", self.text[end:], re.I)
@@ -461,7 +473,8 @@ class PeopleReader:
                 continue
             same.name = same.name or person.name
             same.role = same.role if same.role not in (None, "child") else person.role
-            if same.age_years is None and same.school_year is None:
+            if person.age_years is not None or person.school_year is not None:
+                # the later statement wins: "Leah is 7" after "Leah is 6" corrects it
                 same.age_years, same.school_year = person.age_years, person.school_year
             same.words += person.words
             same.is_child = same.is_child if same.is_child is not None else person.is_child
@@ -492,8 +505,9 @@ class PeopleReader:
         if person.school_year is not None:
             person.is_child = True
         elif person.age_years is not None:
-            expecting = re.search(r"\b(pregnant|expecting|due|mum|mother|dad|father|her baby|"
-                                  r"his baby)\b", self._sentence(person), re.I)
+            expecting = re.search(r"\b(pregnant|expecting|due|weeks along|antenatal|midwife|"
+                                  r"primip|her baby|his baby|her son|her daughter|his son|"
+                                  r"his daughter)\b", self._sentence(person), re.I)
             person.is_child = person.age_years < 18 and not (
                 expecting and person.age_years >= 13 and person.name is not None)
             person.is_parent = not person.is_child
@@ -503,6 +517,19 @@ class PeopleReader:
                     default=0)
         end = _SENTENCE_END.search(self.text, person.end)
         return self.text[start:end.start() if end else len(self.text)]
+
+
+_FEMALE = {"mother", "stepmother", "grandmother", "aunt", "daughter", "girl", "sister"}
+_MALE = {"father", "stepfather", "grandfather", "uncle", "son", "boy", "brother"}
+
+
+def _fits_pronoun(person: Person, pronoun: str) -> bool:
+    """'he' is not the mother, 'she' is not the father."""
+    if pronoun == "he":
+        return person.role not in _FEMALE
+    if pronoun == "she":
+        return person.role not in _MALE
+    return True
 
 
 def _absorbed(person: Person, people: list[Person]) -> bool:

@@ -1,0 +1,242 @@
+"""`waymark train`: fit the readers' heads on the training corpus and their cuts on the dev split
+of the evaluation notes, and write both with where they came from.
+
+- Heads (waymark/reading/heads.py) are fitted on evals/training/*.jsonl only: texts written
+  blind, by people who never saw the engine or the evaluation notes.
+- Cuts are fitted on the dev split of evals/notes/ (notes and risk texts) read against a
+  knowledge folder's taxonomy (the starter one by default). The test split is never looked at
+  here; `waymark eval` reports it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections import Counter
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+
+from evals.notes_eval import NoteReaderFactory, load_notes, split
+from waymark.reading.heads import Head, Heads, Lexicon, features, save_heads
+from waymark.reading.meaning import reading_model
+from waymark.reading.units import UnitEncoder
+
+CALM = "calm"
+REGULARISATION = [1.0, 4.0, 16.0]  # C values tried on the corpus' own holdout
+MIN_DOCUMENTS = 3  # a word pair in fewer training texts is noise, not vocabulary
+LEXICAL_WEIGHT = 1.0  # words beside the vector: 0.5 and 1.0 tried, 1.0 better on the holdout
+
+
+def load_corpus(folder: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[str]]:
+    """(risk items, needs items, file digests) from every *.jsonl under `folder`."""
+    risk: list[dict[str, Any]] = []
+    needs: list[dict[str, Any]] = []
+    digests = []
+    for path in sorted(folder.glob("*.jsonl")):
+        raw = path.read_bytes()
+        digests.append(f"{path.name}:{hashlib.sha256(raw).hexdigest()[:16]}")
+        for number, line in enumerate(raw.decode("utf-8").splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"{path}:{number}: not JSON ({exc.msg})") from None
+            if not isinstance(item, dict) or not isinstance(item.get("text"), str):
+                raise ValueError(f"{path}:{number}: each line needs a 'text' string")
+            if "label" in item:
+                risk.append(item)
+            elif isinstance(item.get("labels"), list):
+                needs.append(item)
+            else:
+                raise ValueError(f"{path}:{number}: give 'label' (risk) or 'labels' (needs)")
+    return risk, needs, digests
+
+
+def encode(texts: list[str], cache: Path) -> np.ndarray:
+    """Whole-text vectors, remembered by text digest so a re-run only embeds new texts."""
+    known: dict[str, np.ndarray] = {}
+    if cache.exists():
+        with np.load(cache) as stored:
+            known = dict(zip(stored["keys"].tolist(), stored["vectors"], strict=True))
+    encoder = UnitEncoder(reading_model())
+    keys = [hashlib.sha1(t.encode("utf-8")).hexdigest() for t in texts]
+    for key, text in zip(keys, texts, strict=True):
+        if key not in known:
+            known[key] = encoder.whole(text).astype(np.float32)
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(cache, keys=np.array(list(known)), vectors=np.vstack(list(known.values())))
+    return np.vstack([known[k] for k in keys])
+
+
+def _holdout(n: int) -> np.ndarray:
+    """Every fifth item, for choosing the regularisation: the same items on every run."""
+    return np.arange(n) % 5 == 0
+
+
+def _logistic(c: float) -> Any:
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(C=c, max_iter=3000, class_weight="balanced")
+
+
+def _choose_c(x: sparse.csr_matrix, y: np.ndarray, score: Any) -> tuple[float, dict[str, float]]:
+    held = _holdout(len(y))
+    scores = {str(c): round(float(score(_logistic(c).fit(x[~held], y[~held]), x[held], y[held])),
+                            4) for c in REGULARISATION}
+    best = max(REGULARISATION, key=lambda c: (scores[str(c)], -c))
+    return best, scores
+
+
+def _auroc(model: Any, x: sparse.csr_matrix, y: np.ndarray) -> float:
+    from sklearn.metrics import roc_auc_score
+
+    return float(roc_auc_score(y, model.predict_proba(x)[:, 1]))
+
+
+def _accuracy(model: Any, x: sparse.csr_matrix, y: np.ndarray) -> float:
+    return float((model.predict(x) == y).mean())
+
+
+def _centroids(vectors: np.ndarray, members: list[np.ndarray]) -> np.ndarray:
+    return np.vstack([vectors[m].mean(axis=0) for m in members])
+
+
+def _fit_binary(x: sparse.csr_matrix, vectors: np.ndarray, y: np.ndarray, label: str
+                ) -> tuple[Head, dict[str, Any]]:
+    c, scores = _choose_c(x, y, _auroc)
+    model = _logistic(c).fit(x, y)
+    head = Head([label], model.coef_, model.intercept_, False, _centroids(vectors, [y == 1]))
+    return head, {"C": c, "holdout_auroc": scores}
+
+
+def _fit_softmax(x: sparse.csr_matrix, vectors: np.ndarray, labels: list[str]
+                 ) -> tuple[Head, dict[str, Any]]:
+    names = sorted(set(labels))
+    y = np.array([names.index(label) for label in labels])
+    c, scores = _choose_c(x, y, _accuracy)
+    model = _logistic(c).fit(x, y)
+    head = Head(names, model.coef_, model.intercept_, True,
+                _centroids(vectors, [y == i for i in range(len(names))]))
+    return head, {"C": c, "holdout_accuracy": scores}
+
+
+def _fit_sigmoids(x: sparse.csr_matrix, vectors: np.ndarray, label_sets: list[list[str]]
+                  ) -> tuple[Head, dict[str, Any]]:
+    names = sorted({label for labels in label_sets for label in labels})
+    y = np.array([[name in labels for name in names] for labels in label_sets], dtype=int)
+    held = _holdout(len(y))
+    scores = {}
+    for c in REGULARISATION:
+        hits = total = 0
+        for j in range(len(names)):
+            predicted = _logistic(c).fit(x[~held], y[~held, j]).predict(x[held])
+            hits += int(((predicted == 1) & (y[held, j] == 1)).sum())
+            total += int((predicted == 1).sum() + (y[held, j] == 1).sum())
+        scores[str(c)] = round(2 * hits / total, 4) if total else 0.0
+    best = max(REGULARISATION, key=lambda c: (scores[str(c)], -c))
+    models = [_logistic(best).fit(x, y[:, j]) for j in range(len(names))]
+    head = Head(names, np.vstack([m.coef_[0] for m in models]),
+                np.array([m.intercept_[0] for m in models]), False,
+                _centroids(vectors, [y[:, j] == 1 for j in range(len(names))]))
+    return head, {"C": best, "holdout_micro_f1": scores}
+
+
+def fit_heads(training: Path) -> Heads:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    risk, needs, digests = load_corpus(training)
+    cache = training / ".vectors.npz"
+    # needs texts describe no immediate risk (their writers' brief), so they are calm for risk
+    items = risk + needs
+    texts = [i["text"] for i in items]
+    vectors = encode(texts, cache)
+    vectorizer = TfidfVectorizer(ngram_range=(1, 2), min_df=MIN_DOCUMENTS, sublinear_tf=True)
+    vectorizer.fit(texts)
+    lexicon = Lexicon({w: int(i) for w, i in vectorizer.vocabulary_.items()},
+                      vectorizer.idf_, LEXICAL_WEIGHT)
+    x = features(vectors, lexicon.transform(texts))
+    is_risk = np.array([i.get("label", CALM) != CALM for i in items], dtype=int)
+    risk_head, risk_fit = _fit_binary(x, vectors, is_risk, "risk")
+    kinds = np.flatnonzero(is_risk)
+    kind_head, kind_fit = _fit_softmax(x[kinds], vectors[kinds],
+                                       [str(items[i]["label"]) for i in kinds])
+    needs_rows = np.arange(len(risk), len(items))
+    needs_head, needs_fit = _fit_sigmoids(x[needs_rows], vectors[needs_rows],
+                                          [list(i["labels"]) for i in needs])
+    provenance = {
+        "trained": dt.date.today().isoformat(),
+        "command": "waymark train",
+        "corpus": digests,
+        "risk_counts": dict(Counter(str(i.get("label", CALM)) for i in items)),
+        "needs_counts": dict(Counter(label for i in needs for label in i["labels"])),
+        "risk_fit": risk_fit, "risk_kind_fit": kind_fit, "needs_fit": needs_fit,
+        "vocabulary_size": len(lexicon.vocabulary),
+    }
+    return Heads(risk_head, kind_head, needs_head, lexicon, provenance)
+
+
+def _halfway_cut(positives: list[float], negatives: list[float]) -> float:
+    """The cut that keeps every positive, placed halfway to the closest negative below."""
+    lowest = min(positives)
+    below = [n for n in negatives if n < lowest]
+    return round((lowest + max(below)) / 2 if below else lowest * 0.9, 4)
+
+
+def _balanced_cut(positives: list[float], negatives: list[float]) -> float:
+    """The cut where the most risk is caught for the fewest false alarms (Youden's J)."""
+    candidates = sorted(set(positives))
+    pos, neg = np.array(positives), np.array(negatives)
+    best = max(candidates, key=lambda c: ((pos >= c).mean() - (neg >= c).mean(), c))
+    return round(float(best), 4)
+
+
+def fit_cuts(heads: Heads, notes_dir: Path, knowledge: Path) -> dict[str, Any]:
+    """Risk and needs cuts from the dev split of the evaluation notes."""
+    notes, texts = load_notes(notes_dir)
+    dev_notes, _ = split(notes, "escalate")
+    dev_texts, _ = split(texts, "risk")
+    open_heads = replace(heads, provenance={**heads.provenance,
+                                            "cuts": {"risk": 0.0, "needs": 0.0}})
+    factory = NoteReaderFactory(open_heads, knowledge)
+    risk_pos: list[float] = []
+    risk_neg: list[float] = []
+    for text, risky in [*((n["text"], bool(n["escalate"])) for n in dev_notes),
+                        *((t["text"], bool(t["risk"])) for t in dev_texts)]:
+        if factory.phrase_risk(text):
+            continue  # the area's own phrases already escalate it
+        probability = factory.reader.read(text).risk_probability
+        (risk_pos if risky else risk_neg).append(probability)
+    risk_cut = _halfway_cut(risk_pos, risk_neg) if risk_pos else 0.5
+    firm_cut = _balanced_cut(risk_pos, risk_neg) if risk_pos and risk_neg else 0.5
+    best = (0.0, 0.5)
+    readings = [(factory.reader.read(n["text"]), factory.phrase_needs(n["text"]),
+                 set(n["family"].get("needs", [])) | set(n["family"].get("circumstances", [])))
+                for n in dev_notes]
+    for cut in np.arange(0.30, 0.96, 0.025):
+        hits = total = 0
+        for reading, phrases, gold in readings:
+            found = phrases | {f.term_id for f in reading.needs if f.probability >= cut}
+            hits += len(found & gold)
+            total += len(found) + len(gold)
+        f1 = 2 * hits / total if total else 0.0
+        if f1 > best[0]:
+            best = (f1, round(float(cut), 3))
+    return {"risk": risk_cut, "risk_firm": max(firm_cut, risk_cut), "needs": best[1],
+            "fitted_on": f"dev split of {notes_dir} ({len(dev_notes)} notes, {len(dev_texts)} "
+                         f"risk texts) against {knowledge}",
+            "dev_needs_f1_at_cut": round(best[0], 4),
+            "dev_risk_items_left_to_meaning": {"risk": len(risk_pos), "calm": len(risk_neg)}}
+
+
+def train(training: Path, notes_dir: Path, knowledge: Path) -> dict[str, Any]:
+    heads = fit_heads(training)
+    cuts = fit_cuts(heads, notes_dir, knowledge)
+    heads = replace(heads, provenance={**heads.provenance, "cuts": cuts})
+    save_heads(heads)
+    return heads.provenance

@@ -1,0 +1,171 @@
+"""Reading what practitioners write: people and ages, needs and immediate risk by meaning, on a
+stranger's thin taxonomy, through the real case routes and the shipped heads."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import CountingEmbeddings, write_doc
+
+from evals.notes_eval import split
+from evals.train_readers import fit_heads
+from ingest.pipeline import ingest
+from waymark.answer import Answerer
+from waymark.cases import Cases
+from waymark.config import Settings
+from waymark.reading.heads import load_heads, save_heads, shipped_heads
+from waymark.reading.people import Person, read_people
+from waymark.store import open_store
+
+TODAY = dt.date(2026, 12, 1)
+
+
+def _ages(people: list[Person], child: bool) -> list[float | None]:
+    return [p.age_years for p in people if bool(p.is_child) == child]
+
+
+@pytest.mark.parametrize(("note", "children", "adults"), [
+    ("Leah is 6 and Jayden is 3. Mum Shannon (23) is struggling since dad left.",
+     [6, 3], [23, None]),
+    ("three children: Ruby 12, Finn 8 and Isla, who is 18 months", [12, 8, 1.5], []),
+    ("Noah, who turned 5 last month, has no words yet. Parents both 30.", [5], [30, 30]),
+    ("Shannon is 17 and 30 weeks pregnant with her first baby", [], [17]),
+    ("mum 34 dad 36, kids 4 & 7, lives NB3 2PL, happy for referral", [4, 7], [34, 36]),
+    ("Neighbour rang: toddler was left home alone all night. He is 2.", [2], []),
+    ("twins aged 3, DOB of the baby 14/09/2026", [3, 3, 0.17], []),
+    ("Kacper DOB 22/07/2021 lives with his nan, 67.", [5], [67]),
+])
+def test_people_and_their_ages(note: str, children: list[float], adults: list[float]) -> None:
+    people = read_people(note, TODAY)
+    assert _ages(people, True) == children
+    assert _ages(people, False) == adults
+
+
+def test_names_roles_and_the_words_they_came_from() -> None:
+    people = read_people("Leah is 6 and Jayden is 3. Mum Shannon (23) is struggling.", TODAY)
+    leah, jayden, mum = people
+    assert (leah.name, leah.is_child, leah.words) == ("Leah", True, ["Leah is 6"])
+    assert jayden.name == "Jayden"
+    assert (mum.role, mum.name, mum.is_parent, mum.age_years) == ("mother", "Shannon", True, 23)
+
+
+def test_never_guesses_an_age() -> None:
+    people = read_people("Pupil: Kieran, Year 4. Lives with nan and his mum's partner.", TODAY)
+    kieran = next(p for p in people if p.name == "Kieran")
+    assert kieran.is_child and kieran.age_years is None and kieran.school_year == 4
+    numbers = read_people("Dad has been drinking for 6 years; mum is 30 weeks pregnant; "
+                          "attendance 84%; flat 12; £40 a week.", TODAY)
+    assert all(p.age_years is None for p in numbers)
+
+
+STRANGER_TAXONOMY = """terms:
+  - {id: kid-unsupervised, label: Young child without an adult, phrases: [left unsupervised]}
+  - {id: hurt-told, label: Child says an adult hurt them, phrases: [child reports assault]}
+  - {id: cash-trouble, label: Money trouble, phrases: [arrears, debt]}
+  - {id: school-missed, label: Poor school attendance, phrases: [truancy, absence]}
+"""
+
+
+@pytest.fixture
+def stranger(tmp_path: Path, settings: Settings, embeddings: CountingEmbeddings) -> Cases:
+    """Another area's knowledge base: its own ids, a thin taxonomy, no mapping declared."""
+    kb = tmp_path / "kb"
+    kb.mkdir(exist_ok=True)
+    (kb / "taxonomy.yaml").write_text(STRANGER_TAXONOMY)
+    write_doc(kb, "threshold.md", "xx-continuum", """
+        # Continuum of need
+        ## Universal plus
+        Attendance and money worries are met by a single agency.
+        ## Act today
+        Ring the Gateway on 01632 960111 at once; if a child is in danger now, call 999.
+        """, kind="threshold", extra="""
+        levels: [{level: 1, name: Universal}, {level: 2, name: Universal plus},
+                 {level: 3, name: Complex}, {level: 4, name: Acute}]
+        indicators:
+          - {need: school-missed, level: 2, section: Universal plus}
+          - {need: cash-trouble, level: 2, section: Universal plus}
+          - {need: kid-unsupervised, level: 4, immediate_risk: true, section: Act today}
+          - {need: hurt-told, level: 4, immediate_risk: true, section: Act today}
+        """)
+    ingest([kb], settings, embeddings=embeddings)
+    return Cases(open_store(settings))
+
+
+needs_heads = pytest.mark.skipif(shipped_heads() is None, reason="run `waymark train` first")
+
+
+@needs_heads
+def test_risk_in_ordinary_words_escalates_on_a_strangers_taxonomy(
+        stranger: Cases, embeddings: CountingEmbeddings) -> None:
+    text = "The 3 year old was found by herself in the flat at 11pm, nobody else there."
+    threshold = stranger.threshold(text=text)
+    assert threshold["escalation"] is not None
+    assert threshold["escalation"]["citation"]["doc_id"] == "xx-continuum"
+    assert threshold["escalation"]["read_from"][0]["source"] == "meaning"
+    answer = Answerer(stranger.store, embeddings).ask(text)
+    assert answer["escalation"] is not None
+
+
+@needs_heads
+def test_needs_in_ordinary_words_map_onto_the_areas_terms(stranger: Cases) -> None:
+    result = stranger.threshold(text="Mum is 26 with two kids of 4 and 9. The landlord says "
+                                     "she owes three months' rent and the electric meter is "
+                                     "on emergency credit.")
+    assert "cash-trouble" in result["family"]["needs"]
+    assert result["level"] == 2
+    evidence = [e for e in result["family"]["extracted_from_text"] if e["fact"] == "need"]
+    assert evidence[0]["source"] == "meaning" and evidence[0]["text"]
+    assert "Children: child 4, child 9" in result["family"]["summary"]
+
+
+@needs_heads
+def test_a_policy_question_is_not_an_emergency(stranger: Cases,
+                                               embeddings: CountingEmbeddings) -> None:
+    answer = Answerer(stranger.store, embeddings).ask(
+        "what is the threshold for a referral about school attendance?")
+    assert answer["escalation"] is None
+
+
+def test_heads_round_trip_and_record_their_provenance(tmp_path: Path) -> None:
+    corpus = tmp_path / "training"
+    corpus.mkdir()
+    risky = ["my dad punched me and I am scared to go home", "the baby has a bruise on her "
+             "cheek and she cannot crawl yet", "the four year old was left on his own all night"]
+    calm = ["we talked about the bedtime routine", "the school trip went well today",
+            "mum asked about the toddler group on fridays"]
+    lines = [{"text": t, "label": "disclosure" if i == 0 else "injury" if i == 1 else "alone"}
+             for i, t in enumerate(risky)] + [{"text": t, "label": "calm"} for t in calm]
+    lines += [{"text": "rent arrears and bailiffs at the door", "labels": ["money"]},
+              {"text": "cannot pay the gas bill", "labels": ["money"]},
+              {"text": "he missed school all week", "labels": ["school"]},
+              {"text": "attendance is down to 80 percent", "labels": ["school"]}]
+    (corpus / "a.jsonl").write_text("\n".join(json.dumps(x) for x in lines))
+    heads = fit_heads(corpus)
+    save_heads(heads, tmp_path / "r.npz", tmp_path / "r.json")
+    loaded = load_heads(tmp_path / "r.npz", tmp_path / "r.json")
+    assert loaded is not None and loaded.needs.labels == ["money", "school"]
+    assert loaded.provenance["corpus"][0].startswith("a.jsonl:")
+    vector = np.ones((1, 384)) / np.sqrt(384)
+    x = loaded.features(vector, ["rent arrears"])
+    assert np.allclose(loaded.needs.probabilities(x), heads.needs.probabilities(
+        heads.features(vector, ["rent arrears"])), atol=2e-3)
+
+
+def test_a_bad_training_line_says_where() -> None:
+    from evals.train_readers import load_corpus
+
+    folder = Path(__file__).parent / "data" / "bad_training"
+    with pytest.raises(ValueError, match=r"bad\.jsonl:2: each line needs a 'text'"):
+        load_corpus(folder)
+
+
+def test_the_split_is_fixed_and_stratified() -> None:
+    items = [{"id": f"n{i:03d}", "escalate": i % 5 == 0} for i in range(100)]
+    dev, test = split(items, "escalate")
+    again, _ = split(list(reversed(items)), "escalate")
+    assert [i["id"] for i in dev] == [i["id"] for i in again]
+    assert len(test) >= 40 and sum(i["escalate"] for i in test) == 10

@@ -1,0 +1,152 @@
+"""Needs and immediate risk read by meaning, mapped onto each area's own taxonomy.
+
+The trained heads (heads.py) know national categories — immediate-risk kinds from Working
+Together, need categories from the Supporting Families outcome framework. An area's taxonomy
+declares none of them, so each term is mapped automatically: the heads read the term's label
+and phrases as if they were a note, and the category they recognise is the term's. A note is
+then read whole for risk (the model sees a clause in its context: "used to", "no marks") and
+unit by unit for needs; a category found becomes the area's term for it (the closest by
+meaning when several terms share a category)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import sparse
+
+from waymark.embeddings import MiniLMEmbeddings, query_model
+from waymark.models import Taxonomy
+from waymark.reading.heads import Head, Heads, shipped_heads
+from waymark.reading.units import Unit, UnitEncoder
+
+MIN_TERM_MATCH = 0.5  # a term whose own words the needs head does not recognise stays unmapped
+
+
+@dataclass(frozen=True)
+class Found:
+    """A term the text states by meaning, with the unit that states it."""
+
+    term_id: str
+    category: str
+    probability: float
+    unit: Unit
+
+
+@dataclass
+class Reading:
+    needs: list[Found] = field(default_factory=list)
+    risks: list[Found] = field(default_factory=list)
+    risk_probability: float = 0.0  # the highest of any window of the text
+    risk_firm: bool = False  # above the firm cut: the risk counts as a fact of the family
+
+
+def reading_model() -> MiniLMEmbeddings:
+    """The local model the heads were trained on, whatever embeddings retrieval uses."""
+    return query_model()
+
+
+def term_text(label: str, phrases: list[str]) -> str:
+    return f"{label}: {', '.join(phrases)}" if phrases else label
+
+
+class MeaningReader:
+    """Reads needs and risk for one knowledge base (built once per generation)."""
+
+    def __init__(self, heads: Heads, taxonomy: Taxonomy, risk_terms: set[str],
+                 encoder: UnitEncoder | None = None) -> None:
+        self.heads = heads
+        self.encoder = encoder or UnitEncoder(reading_model())
+        self.cuts = heads.cuts
+        self.term_ids = [t.id for t in taxonomy.terms]
+        texts = [term_text(t.label, t.phrases) for t in taxonomy.terms]
+        self.term_vectors = np.vstack([self.encoder.whole(t) for t in texts]) if texts \
+            else np.zeros((0, 384))
+        term_features = heads.features(self.term_vectors, texts) if texts else None
+        self.needs_map: dict[str, list[int]] = {}
+        self.risk_map: dict[str, list[int]] = {}
+        if term_features is not None:
+            needs_rows = [i for i, t in enumerate(self.term_ids) if t not in risk_terms]
+            risk_rows = [i for i, t in enumerate(self.term_ids) if t in risk_terms]
+            self.needs_map = _map(heads.needs, term_features, needs_rows, MIN_TERM_MATCH)
+            self.risk_map = _map(heads.risk_kind, term_features, risk_rows, 0.0)
+            self._every_risk_kind_mapped(risk_rows)
+
+    def _every_risk_kind_mapped(self, rows: list[int]) -> None:
+        """A kind of risk no term was recognised as goes to the term closest to that kind's
+        training texts: every kind of immediate risk escalates, whatever the area wrote."""
+        if not rows:
+            return
+        head = self.heads.risk_kind
+        for index, kind in enumerate(head.labels):
+            if kind not in self.risk_map:
+                closeness = self.term_vectors[rows] @ head.centroids[index]
+                self.risk_map[kind] = [rows[int(np.argmax(closeness))]]
+
+    def read(self, text: str) -> Reading:
+        units, vectors, windows, window_vectors = self.encoder.units(text)
+        reading = Reading()
+        if units:
+            unit_x = self.heads.features(vectors, [u.text for u in units])
+            window_x = self.heads.features(window_vectors, [w.text for w in windows])
+            self._read_risk(units, vectors, unit_x, windows, window_x, reading)
+            self._read_needs(units, vectors, unit_x, reading)
+        return reading
+
+    def _closest_term(self, rows: list[int], vector: np.ndarray) -> str:
+        closeness = self.term_vectors[rows] @ vector
+        return self.term_ids[rows[int(np.argmax(closeness))]]
+
+    def _read_risk(self, units: list[Unit], vectors: np.ndarray, unit_x: sparse.csr_matrix,
+                   windows: list[Unit], window_x: sparse.csr_matrix, reading: Reading) -> None:
+        heads = self.heads
+        whole = heads.risk.probabilities(window_x)[:, 0]
+        reading.risk_probability = float(whole.max())
+        if reading.risk_probability < self.cuts.get("risk", 0.5):
+            return
+        reading.risk_firm = reading.risk_probability >= self.cuts.get("risk_firm", 0.5)
+        best = int(np.argmax(whole))
+        window = windows[best]
+        inside = [i for i, u in enumerate(units) if window.start <= u.start < window.end]
+        riskiest = inside[int(np.argmax(heads.risk.probabilities(unit_x[inside])[:, 0]))]
+        kinds = heads.risk_kind.probabilities(window_x[[best]])[0]
+        kind = heads.risk_kind.labels[int(np.argmax(kinds))]
+        rows = self.risk_map.get(kind)
+        term = self._closest_term(rows, vectors[riskiest]) if rows else kind
+        reading.risks.append(Found(term, kind, reading.risk_probability, units[riskiest]))
+
+    def _read_needs(self, units: list[Unit], vectors: np.ndarray, unit_x: sparse.csr_matrix,
+                    reading: Reading) -> None:
+        head = self.heads.needs
+        probabilities = head.probabilities(unit_x)
+        cut = self.cuts.get("needs", 0.5)
+        found: dict[str, Found] = {}
+        for c, category in enumerate(head.labels):
+            rows = self.needs_map.get(category)
+            if not rows:
+                continue
+            for i in np.flatnonzero(probabilities[:, c] >= cut):
+                term = self._closest_term(rows, vectors[i])
+                p = float(probabilities[i, c])
+                if term not in found or found[term].probability < p:
+                    found[term] = Found(term, category, p, units[i])
+        reading.needs = sorted(found.values(), key=lambda f: f.unit.start)
+
+
+def _map(head: Head, x: sparse.csr_matrix, rows: list[int], floor: float
+         ) -> dict[str, list[int]]:
+    """category -> rows of the terms the head recognises as it."""
+    mapping: dict[str, list[int]] = {}
+    if not rows:
+        return mapping
+    probabilities = head.probabilities(x[rows])
+    for row, p in zip(rows, probabilities, strict=True):
+        best = int(np.argmax(p))
+        if p[best] >= floor:
+            mapping.setdefault(head.labels[best], []).append(row)
+    return mapping
+
+
+def meaning_reader(taxonomy: Taxonomy, risk_terms: set[str]) -> MeaningReader | None:
+    heads = shipped_heads()
+    return MeaningReader(heads, taxonomy, risk_terms) if heads else None
