@@ -8,15 +8,34 @@ from rich.table import Table
 from evals.runner import BARS, EvalReport
 
 
+def _cell(value: object) -> str:
+    if isinstance(value, dict):
+        return " / ".join(f"{value[k]:.2f}" for k in ("precision", "recall", "f1"))
+    return "" if value is None else f"{value}"
+
+
+def notes_table(notes: dict[str, dict[str, object]]) -> Table:
+    """Reading the evaluation notes: dev (cuts fitted here) beside test (the headline)."""
+    table = Table("reading notes (P / R / F1 where three)", "dev", "test (headline)",
+                  title="evals/notes: people, needs, risk")
+    for name in notes["test"]:
+        table.add_row(name, _cell(notes["dev"].get(name)), _cell(notes["test"][name]))
+    return table
+
+
 def print_report(report: EvalReport, console: Console) -> None:
     console.print(f"{report.documents} documents, {report.questions} questions, "
                   f"{report.vignettes} vignettes")
     bars = {name: f"{op} {bar:g}" for name, op, bar in BARS}
     table = Table("metric", "Waymark", "baseline (dense only)", "bar")
     for name, value in report.metrics.items():
+        if name == "notes":
+            continue
         base = report.baseline.get(name)
         table.add_row(name, f"{value}", "" if base is None else f"{base}", bars.get(name, ""))
     console.print(table)
+    if "notes" in report.metrics:
+        console.print(notes_table(report.metrics["notes"]))
     if report.calibration:
         console.print(f"refusal calibration on this pack: {report.calibration}")
     for miss in report.misses[:40]:

@@ -845,3 +845,28 @@ def test_callback_data_fits_even_for_long_service_ids() -> None:
     assert parsed is not None and keyboards.matches_service(parsed.key, long_id)
     assert keyboards.parse("f:1:" + "c" * 32) == keyboards.Callback("feedback", "c" * 32, True)
     assert keyboards.parse("f:2:" + "c" * 32) is None and keyboards.parse("s:nothex") is None
+
+
+def test_fix_corrects_what_was_read_in_one_step(
+        bot_settings: Settings, cases: Cases, embeddings: CountingEmbeddings,
+        fake: FakeTelegram) -> None:
+    async def scenario(fake: FakeTelegram) -> None:
+        fake.send(WORKER, "/fix mum is 24")
+        [nothing] = await fake.wait_sent(1, WORKER)
+        assert nothing["text"].startswith("Nothing to correct yet")
+
+        fake.send(WORKER, "/threshold mum is 23, the 7yo keeps missing school")
+        [*_, first] = await fake.wait_sent(2, WORKER)
+        seen = plain(first["text"])
+        assert "Read: Children: child 7 · Mum 23 · concerns: Persistent absence" in seen
+        assert "Not right? Send /fix" in seen
+        assert seen.startswith("Suggested level of need: 2")
+
+        fake.send(WORKER, "/fix mum is 25, and dad hits mum")
+        [*_, fixed] = await fake.wait_sent(3, WORKER)
+        seen = plain(fixed["text"])
+        assert "Read: Children: child 7 · Mum 25, Dad · concerns: Persistent absence; " \
+               "Domestic abuse" in seen
+        assert "Suggested level of need: 3" in seen
+
+    run_with_bot(bot_settings, cases, embeddings, fake, scenario)

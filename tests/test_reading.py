@@ -150,9 +150,9 @@ def test_heads_round_trip_and_record_their_provenance(tmp_path: Path) -> None:
     assert loaded is not None and loaded.needs.labels == ["money", "school"]
     assert loaded.provenance["corpus"][0].startswith("a.jsonl:")
     vector = np.ones((1, 384)) / np.sqrt(384)
-    x = loaded.features(vector, ["rent arrears"])
+    x = loaded.needs_features(vector, ["rent arrears"])
     assert np.allclose(loaded.needs.probabilities(x), heads.needs.probabilities(
-        heads.features(vector, ["rent arrears"])), atol=2e-3)
+        heads.needs_features(vector, ["rent arrears"])), atol=2e-3)
 
 
 def test_a_bad_training_line_says_where() -> None:

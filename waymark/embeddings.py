@@ -4,6 +4,7 @@ OpenAI-compatible endpoint when configured. The local model never touches the ne
 from __future__ import annotations
 
 import importlib.metadata
+import threading
 from collections import OrderedDict
 from functools import cache, cached_property
 from pathlib import Path
@@ -46,6 +47,7 @@ class MiniLMEmbeddings(Embeddings):
         self._threads = threads
         # the same question is read for risk and embedded for retrieval: one pass serves both
         self._recent: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._recent_lock = threading.Lock()  # API requests run in a thread pool
 
     @cached_property
     def _session(self) -> Any:
@@ -74,9 +76,10 @@ class MiniLMEmbeddings(Embeddings):
     def token_states(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """One pass of the model: each word piece's character span and its hidden state
         (special tokens included, with span (0, 0))."""
-        if text in self._recent:
-            self._recent.move_to_end(text)
-            return self._recent[text]
+        with self._recent_lock:
+            if text in self._recent:
+                self._recent.move_to_end(text)
+                return self._recent[text]
         encoded = self._tokenizer.encode(text or " ")
         ids = np.array([encoded.ids], dtype=np.int64)
         mask = np.array([encoded.attention_mask], dtype=np.int64)
@@ -84,9 +87,10 @@ class MiniLMEmbeddings(Embeddings):
             None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
         )[0]
         result = np.array(encoded.offsets, dtype=np.int64), hidden[0]
-        self._recent[text] = result
-        if len(self._recent) > RECENT_TEXTS:
-            self._recent.popitem(last=False)
+        with self._recent_lock:
+            self._recent[text] = result
+            if len(self._recent) > RECENT_TEXTS:
+                self._recent.popitem(last=False)
         return result
 
     def _embed(self, text: str) -> list[float]:

@@ -67,12 +67,13 @@ def detect(text: str, snapshot: Snapshot, terms: set[str] | None = None,
                     match.term_id, match.term_id), match.phrase, indicator, doc)
     if reading is None and text.strip():
         reader = area_reader(snapshot)
-        reading = reader.read(text) if reader else None
+        reading = reader.read(text, needs=False) if reader else None
     for found in reading.risks if reading else []:
         if found.term_id not in signals:
             pair = indicators.get(found.term_id)
+            kind = found.category.replace("_", " ")
             signals[found.term_id] = RiskSignal(
-                found.term_id, labels.get(found.term_id, found.category.replace("_", " ")),
+                found.term_id, labels.get(found.term_id, kind) if found.mapped else kind,
                 found.unit.text, pair[1] if pair else None, pair[0] if pair else None,
                 "meaning", round(found.probability, 2), reading.risk_firm if reading else False)
     for term in sorted((terms or set()) & set(indicators) - set(signals)):

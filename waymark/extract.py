@@ -164,7 +164,8 @@ def _needs(text: str, taxonomy: Taxonomy, facts: Extraction, reader: MeaningRead
     if reader is None:
         return needs
     facts.reading = reader.read(text)
-    firm_risks = facts.reading.risks if facts.reading.risk_firm else []
+    # a firm risk is a fact of the family only under the area's own term for that kind of risk
+    firm_risks = [f for f in facts.reading.risks if f.mapped] if facts.reading.risk_firm else []
     for found in [*facts.reading.needs, *firm_risks]:
         if found.term_id not in needs and found.term_id not in ruled_out:
             needs.append(found.term_id)

@@ -1,5 +1,5 @@
-"""The readers' trained heads: linear layers over a text's MiniLM vector and its word n-grams
-(TF-IDF), shipped as small weights.
+"""The readers' trained heads: linear layers over a text's MiniLM vector and its character
+n-grams (TF-IDF), shipped as small weights.
 
 - `risk`: one sigmoid, immediate risk to a child or not;
 - `risk_kind`: a softmax over the national immediate-risk categories (which kind of risk);
@@ -28,18 +28,20 @@ HEAD_NAMES = ("risk", "risk_kind", "needs")
 
 @dataclass(frozen=True)
 class Lexicon:
-    """Word uni- and bigrams with their IDF weights (scikit-learn's TF-IDF, fixed vocabulary)."""
+    """N-grams with their IDF weights (scikit-learn's TF-IDF with a fixed vocabulary)."""
 
     vocabulary: dict[str, int]
     idf: np.ndarray
-    weight: float  # how much the words count beside the vector
+    weight: float  # how much the n-grams count beside the vector
+    analyzer: str  # "char_wb" (character n-grams within words) or "word"
+    ngrams: tuple[int, int]
 
     @cached_property
     def _vectorizer(self) -> Any:
         from sklearn.feature_extraction.text import TfidfVectorizer
 
-        vectorizer = TfidfVectorizer(vocabulary=self.vocabulary, ngram_range=(1, 2),
-                                     sublinear_tf=True)
+        vectorizer = TfidfVectorizer(vocabulary=self.vocabulary, analyzer=self.analyzer,
+                                     ngram_range=self.ngrams, sublinear_tf=True)
         vectorizer.idf_ = self.idf
         return vectorizer
 
@@ -59,8 +61,13 @@ class Head:
     softmax: bool
     centroids: np.ndarray = field(repr=False)  # (labels, 384): mean vector of each label
 
+    @cached_property
+    def _columns(self) -> np.ndarray:
+        """The weights as contiguous columns: a sparse row times them needs no copy."""
+        return np.ascontiguousarray(self.weights.T)
+
     def probabilities(self, x: sparse.csr_matrix) -> np.ndarray:
-        logits = np.asarray(x @ self.weights.T) + self.bias
+        logits = np.asarray(x @ self._columns) + self.bias
         if self.softmax:
             logits = logits - logits.max(axis=-1, keepdims=True)
             exp = np.exp(logits)
@@ -73,29 +80,41 @@ class Heads:
     risk: Head
     risk_kind: Head
     needs: Head
-    lexicon: Lexicon
+    risk_lexicon: Lexicon  # for risk and risk_kind
+    needs_lexicon: Lexicon
     provenance: dict[str, Any]
 
     @property
     def cuts(self) -> dict[str, float]:
         return dict(self.provenance.get("cuts", {}))
 
-    def features(self, vectors: np.ndarray, texts: list[str]) -> sparse.csr_matrix:
-        return features(vectors, self.lexicon.transform(texts))
+    def risk_features(self, vectors: np.ndarray, texts: list[str]) -> sparse.csr_matrix:
+        return features(vectors, self.risk_lexicon.transform(texts))
+
+    def needs_features(self, vectors: np.ndarray, texts: list[str]) -> sparse.csr_matrix:
+        return features(vectors, self.needs_lexicon.transform(texts))
+
+
+LEXICONS = ("risk_lexicon", "needs_lexicon")
 
 
 def save_heads(heads: Heads, weights: Path = WEIGHTS, provenance: Path = PROVENANCE) -> None:
-    arrays: dict[str, np.ndarray] = {"idf": heads.lexicon.idf.astype(np.float32)}
+    arrays: dict[str, np.ndarray] = {}
+    record: dict[str, Any] = dict(heads.provenance)
+    for name in LEXICONS:
+        lexicon: Lexicon = getattr(heads, name)
+        arrays[f"{name}_idf"] = lexicon.idf.astype(np.float32)
+        record[name] = {"weight": lexicon.weight, "analyzer": lexicon.analyzer,
+                        "ngrams": list(lexicon.ngrams),
+                        "vocabulary": sorted(lexicon.vocabulary,
+                                             key=lexicon.vocabulary.__getitem__)}
     for name in HEAD_NAMES:
         head: Head = getattr(heads, name)
         arrays[f"{name}_weights"] = head.weights.astype(np.float16)
         arrays[f"{name}_bias"] = head.bias.astype(np.float32)
         arrays[f"{name}_centroids"] = head.centroids.astype(np.float16)
+        record[f"{name}_labels"] = head.labels
     np.savez_compressed(weights, allow_pickle=False, **arrays)
-    words = heads.lexicon.vocabulary
-    record = {**heads.provenance, "lexical_weight": heads.lexicon.weight,
-              "vocabulary": sorted(words, key=lambda w: words[w]),
-              **{f"{name}_labels": getattr(heads, name).labels for name in HEAD_NAMES}}
     provenance.write_text(json.dumps(record, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 
 
@@ -110,10 +129,14 @@ def load_heads(weights: Path = WEIGHTS, provenance: Path = PROVENANCE) -> Heads 
                             arrays[f"{name}_bias"], name == "risk_kind",
                             arrays[f"{name}_centroids"].astype(np.float32))
                  for name in HEAD_NAMES}
-        lexicon = Lexicon({w: i for i, w in enumerate(record["vocabulary"])},
-                          arrays["idf"].astype(np.float64), record["lexical_weight"])
-    info = {k: v for k, v in record.items() if k != "vocabulary"}
-    return Heads(heads["risk"], heads["risk_kind"], heads["needs"], lexicon, info)
+        lexicons = {name: Lexicon({w: i for i, w in enumerate(record[name]["vocabulary"])},
+                                  arrays[f"{name}_idf"].astype(np.float64),
+                                  record[name]["weight"], record[name]["analyzer"],
+                                  tuple(record[name]["ngrams"]))
+                    for name in LEXICONS}
+    info = {k: v for k, v in record.items() if k not in LEXICONS}
+    return Heads(heads["risk"], heads["risk_kind"], heads["needs"], lexicons["risk_lexicon"],
+                 lexicons["needs_lexicon"], info)
 
 
 @cache

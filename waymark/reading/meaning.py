@@ -31,6 +31,7 @@ class Found:
     category: str
     probability: float
     unit: Unit
+    mapped: bool = True  # False: no term of the area is this kind; the nearest stands in
 
 
 @dataclass
@@ -62,14 +63,16 @@ class MeaningReader:
         texts = [term_text(t.label, t.phrases) for t in taxonomy.terms]
         self.term_vectors = np.vstack([self.encoder.whole(t) for t in texts]) if texts \
             else np.zeros((0, 384))
-        term_features = heads.features(self.term_vectors, texts) if texts else None
         self.needs_map: dict[str, list[int]] = {}
         self.risk_map: dict[str, list[int]] = {}
-        if term_features is not None:
+        self.stand_ins: set[str] = set()  # risk kinds mapped to the nearest term, not their own
+        if texts:
             needs_rows = [i for i, t in enumerate(self.term_ids) if t not in risk_terms]
             risk_rows = [i for i, t in enumerate(self.term_ids) if t in risk_terms]
-            self.needs_map = _map(heads.needs, term_features, needs_rows, MIN_TERM_MATCH)
-            self.risk_map = _map(heads.risk_kind, term_features, risk_rows, 0.0)
+            self.needs_map = _map(heads.needs, heads.needs_features(self.term_vectors, texts),
+                                  needs_rows, MIN_TERM_MATCH)
+            self.risk_map = _map(heads.risk_kind, heads.risk_features(self.term_vectors, texts),
+                                 risk_rows, 0.0)
             self._every_risk_kind_mapped(risk_rows)
 
     def _every_risk_kind_mapped(self, rows: list[int]) -> None:
@@ -82,22 +85,26 @@ class MeaningReader:
             if kind not in self.risk_map:
                 closeness = self.term_vectors[rows] @ head.centroids[index]
                 self.risk_map[kind] = [rows[int(np.argmax(closeness))]]
+                self.stand_ins.add(kind)
 
-    def read(self, text: str) -> Reading:
+    def read(self, text: str, needs: bool = True) -> Reading:
+        """Risk, and needs unless `needs` is False (a question only needs its risk read)."""
         units, vectors, windows, window_vectors = self.encoder.units(text)
         reading = Reading()
         if units:
-            unit_x = self.heads.features(vectors, [u.text for u in units])
-            window_x = self.heads.features(window_vectors, [w.text for w in windows])
-            self._read_risk(units, vectors, unit_x, windows, window_x, reading)
-            self._read_needs(units, vectors, unit_x, reading)
+            texts = [u.text for u in units]
+            window_x = self.heads.risk_features(window_vectors, [w.text for w in windows])
+            self._read_risk(units, vectors, texts, windows, window_x, reading)
+            if needs:
+                self._read_needs(units, vectors, self.heads.needs_features(vectors, texts),
+                                 reading)
         return reading
 
     def _closest_term(self, rows: list[int], vector: np.ndarray) -> str:
         closeness = self.term_vectors[rows] @ vector
         return self.term_ids[rows[int(np.argmax(closeness))]]
 
-    def _read_risk(self, units: list[Unit], vectors: np.ndarray, unit_x: sparse.csr_matrix,
+    def _read_risk(self, units: list[Unit], vectors: np.ndarray, texts: list[str],
                    windows: list[Unit], window_x: sparse.csr_matrix, reading: Reading) -> None:
         heads = self.heads
         whole = heads.risk.probabilities(window_x)[:, 0]
@@ -108,12 +115,14 @@ class MeaningReader:
         best = int(np.argmax(whole))
         window = windows[best]
         inside = [i for i, u in enumerate(units) if window.start <= u.start < window.end]
-        riskiest = inside[int(np.argmax(heads.risk.probabilities(unit_x[inside])[:, 0]))]
+        unit_x = heads.risk_features(vectors[inside], [texts[i] for i in inside])
+        riskiest = inside[int(np.argmax(heads.risk.probabilities(unit_x)[:, 0]))]
         kinds = heads.risk_kind.probabilities(window_x[[best]])[0]
         kind = heads.risk_kind.labels[int(np.argmax(kinds))]
         rows = self.risk_map.get(kind)
         term = self._closest_term(rows, vectors[riskiest]) if rows else kind
-        reading.risks.append(Found(term, kind, reading.risk_probability, units[riskiest]))
+        reading.risks.append(Found(term, kind, reading.risk_probability, units[riskiest],
+                                   mapped=bool(rows) and kind not in self.stand_ins))
 
     def _read_needs(self, units: list[Unit], vectors: np.ndarray, unit_x: sparse.csr_matrix,
                     reading: Reading) -> None:

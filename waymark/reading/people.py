@@ -129,17 +129,22 @@ class Person:
     end: int = 0
 
     def describe(self) -> str:
-        """'Leah 6', 'Mum 23', 'Kieran (Year 4)', 'baby 10 weeks'."""
-        label = self.name or (self.role or "child")
+        """'Leah 6', 'Mum Shannon 23', 'Kieran (Year 4)', 'baby 10 weeks'."""
+        role = _SPOKEN.get(self.role or "", (self.role or "").capitalize())
+        label = self.name or (role if self.role else "child")
         if self.name and self.role and not self.is_child:
-            label = f"{self.role.capitalize()} {self.name}"
-        elif not self.name and self.role in ("mother", "father"):
-            label = "Mum" if self.role == "mother" else "Dad"
+            label = f"{role} {self.name}"
         if self.age_years is not None:
             return f"{label} {format_age(self.age_years)}"
         if self.school_year is not None:
             return f"{label} (Year {self.school_year})"
         return label
+
+
+_SPOKEN = {"mother": "Mum", "father": "Dad", "stepfather": "Stepdad", "stepmother": "Stepmum",
+           "grandmother": "Nan", "grandfather": "Grandad", "child": "child", "baby": "baby",
+           "toddler": "toddler", "boy": "boy", "girl": "girl", "son": "son",
+           "daughter": "daughter", "pupil": "pupil", "young person": "young person"}
 
 
 def format_age(years: float) -> str:
