@@ -39,6 +39,20 @@ BARS: list[tuple[str, str, float]] = [
 ]
 
 
+# Reading the evaluation notes (test split). DESIGN.md's bars for reading notes (issue 16:
+# escalation recall 1.00 with false alarms <= 0.05, ages F1 >= 0.95) are not all met yet;
+# these floors sit a little under what the shipped readers measure, so a regression fails CI
+# while the gap stays visible in the report and README.
+NOTES_FLOORS: list[tuple[str, str, float]] = [
+    ("escalation_recall", ">=", 0.95),
+    ("false_alarms", "<=", 0.40),
+    ("child_ages.f1", ">=", 0.88),
+    ("adult_ages.f1", ">=", 0.92),
+    ("needs.f1", ">=", 0.60),
+    ("threshold_level_accuracy", ">=", 0.65),
+]
+
+
 @dataclass
 class EvalReport:
     documents: int
@@ -72,6 +86,14 @@ def check_bars(metrics: dict[str, Any], baseline: dict[str, float]) -> list[str]
             continue
         if (op == ">=" and value < bar) or (op == "<=" and value > bar):
             failures.append(f"{name} = {value} misses the bar {op} {bar}")
+    test = (metrics.get("notes") or {}).get("test") or {}
+    for name, op, floor in NOTES_FLOORS if test else []:
+        found: Any = test
+        for key in name.split("."):
+            found = found.get(key) if isinstance(found, dict) else None
+        if found is not None and ((op == ">=" and found < floor) or
+                                  (op == "<=" and found > floor)):
+            failures.append(f"notes (test split) {name} = {found} misses the floor {op} {floor}")
     for name in ("recall_at_5", "mrr"):
         if name in metrics and baseline and metrics[name] <= baseline[name] \
                 and metrics[name] < 1.0:

@@ -30,6 +30,10 @@ def test_golden_pack_meets_the_bars(tmp_path: Path) -> None:
     assert metrics["recall_at_5"] > baseline["recall_at_5"]
     assert metrics["mrr"] > baseline["mrr"]
     assert metrics["escalation_recall"] == 1.0
+    notes = metrics["notes"]
+    assert notes["test"]["notes"] >= 60 and notes["dev"]["notes"] >= 60
+    assert {"child_ages", "adult_ages", "needs", "escalation_recall", "false_alarms"} \
+        <= set(notes["test"])
 
 
 def test_bar_checks_fail_on_a_miss_and_on_not_beating_the_baseline() -> None:
@@ -44,6 +48,9 @@ def test_bar_checks_fail_on_a_miss_and_on_not_beating_the_baseline() -> None:
     assert "refusal_recall = 0.5 misses the bar >= 1.0" in failures
     assert "citation_in_expected = 0.9 misses the bar >= 1.0" in failures
     assert "recall_at_5 = 0.97 does not beat the baseline (0.98)" in failures
+    notes = {**good, "notes": {"test": {"escalation_recall": 0.9, "child_ages": {"f1": 0.99}}}}
+    failures = check_bars(notes, {"recall_at_5": 0.9, "mrr": 0.8})
+    assert failures == ["notes (test split) escalation_recall = 0.9 misses the floor >= 0.95"]
 
 
 def test_reciprocal_rank_and_calibration() -> None:

@@ -38,6 +38,11 @@ def _ages(people: list[Person], child: bool) -> list[float | None]:
     ("Neighbour rang: toddler was left home alone all night. He is 2.", [2], []),
     ("twins aged 3, DOB of the baby 14/09/2026", [3, 3, 0.17], []),
     ("Kacper DOB 22/07/2021 lives with his nan, 67.", [5], [67]),
+    ("Twins Ava and Isla, 18 months, and their brother Jack (7).", [1.5, 1.5, 7], []),
+    ("Leah and Jayden are 6 and 3; Stepdad Lee, 31.", [6, 3], [31]),
+    ("quick one fam w/ 3 kids 4 7 and 11, mum whos 19", [4, 7, 11], [19]),
+    ("hi can i refer my 2, theyre 6 and 9", [6, 9], []),
+    ("Grade 1 missing. Skye Hamilton, 13, last seen at 16:00.", [13], []),
 ])
 def test_people_and_their_ages(note: str, children: list[float], adults: list[float]) -> None:
     people = read_people(note, TODAY)

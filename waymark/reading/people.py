@@ -210,6 +210,7 @@ class PeopleReader:
             self._bind(age, mentions)
         self._bind_bare_ages(mentions)
         self._pronoun_ages(mentions)
+        self._shared_ages(mentions)
         self._children_counts(mentions)
         return self._merge(mentions)
 
@@ -268,6 +269,7 @@ class PeopleReader:
 
     def _ages(self) -> list[_Age]:
         ages: list[_Age] = []
+        self._respective_ages()
         self._plural_ages()
         for match in _DOB.finditer(self.text):
             years = _age_from_dob(int(match["d"]), int(match["m"]), int(match["y"]), self.today)
@@ -391,6 +393,19 @@ class PeopleReader:
             self._taken.append((start, end))
             self._set_age(person, age, None, self.text[person.start:end])
 
+    def _shared_ages(self, mentions: list[Person]) -> None:
+        """'twins Ava and Isla, 18 months': the age after the second name is both twins'."""
+        for person in mentions:
+            if person.name is None or person.age_years is None:
+                continue
+            before = self.text[max(0, person.start - 40):person.start]
+            pair = re.search(r"\b(?:twins?|both)\W+(?:\w+\W+)?([A-Z][a-z]+)\s+(?:and|&)\s+$",
+                             before, re.I)
+            other = next((m for m in mentions if pair and m.name == pair.group(1)
+                          and m.age_years is None and m.school_year is None), None)
+            if other is not None:
+                self._set_age(other, person.age_years, None, person.words[-1])
+
     def _pronoun_ages(self, mentions: list[Person]) -> None:
         """'He is 2.', "she's 14": the age of the person the pronoun stands for."""
         for match in re.finditer(r"\b(?:he|she)(?=\s+is\b|'s\b|\s+turned\b)", self.text,
@@ -410,6 +425,23 @@ class PeopleReader:
                 mentions.append(target)
             self._taken.append((start, end))
             self._set_age(target, age, None, self.text[match.start():end])
+
+    def _respective_ages(self) -> None:
+        """'Leah and Jayden are 6 and 3': names and ages paired in order."""
+        pattern = re.compile(r"\b([A-Z][a-z]+(?:,\s*[A-Z][a-z]+)*\s+(?:and|&)\s+[A-Z][a-z]+)\s+"
+                             r"(?:are|aged)\s+(?:aged\s+)?(\d{1,2}(?:(?:,\s*|\s+(?:and|&)\s+)"
+                             r"\d{1,2})+)\b(?!\s*(?:%|weeks? pregnant))")
+        for match in pattern.finditer(self.text):
+            names = re.findall(r"[A-Z][a-z]+", match.group(1))
+            ages = [float(n) for n in re.findall(r"\d{1,2}", match.group(2))]
+            if len(names) != len(ages) or any(n in _NOT_NAMES for n in names) or \
+                    not self._free(match.start(2), match.end(2)):
+                continue
+            self._taken.append((match.start(2), match.end(2)))
+            for name, age in zip(names, ages, strict=True):
+                person = Person(name=name, start=match.start(), end=match.end())
+                self._set_age(person, age, None, match.group())
+                self.people.append(person)
 
     def _plural_ages(self) -> None:
         """'kids 4 & 7', 'children are 6 and 10', 'parents both 30', 'twins aged 3'."""
