@@ -144,15 +144,26 @@ def phrase_index(taxonomy: Taxonomy) -> PhraseIndex:
     return cached[1]
 
 
-def _needs(text: str, taxonomy: Taxonomy, facts: Extraction, reader: MeaningReader | None
-           ) -> list[str]:
+def _contradicted(category: str, parents: list[float | None], pregnant: bool | None) -> bool:
+    """A need read by meaning that the facts read beside it rule out: a young parent when every
+    parent's age is known to be 20 or more, a pregnancy when the text says there is none."""
+    ages = [a for a in parents if a is not None]
+    if category == "teenage_parent":
+        return bool(ages) and min(ages) >= 20
+    return category == "pregnancy" and pregnant is False
+
+
+def _needs(text: str, taxonomy: Taxonomy, facts: Extraction, reader: MeaningReader | None,
+           parents: list[float | None], pregnant: bool | None) -> list[str]:
     """Needs in the taxonomy's own phrases, then needs by meaning. A term its phrases show to
     be negated or past is not taken from meaning either."""
     needs: list[str] = []
     ruled_out: set[str] = set()
+    denied: list[tuple[int, int]] = []  # where the phrases read a negated or past mention
     for match in phrase_index(taxonomy).find(text):  # in text order: the last word wins
         if match.status != "present":
             ruled_out.add(match.term_id)
+            denied.append((match.start, match.end))
             if match.term_id in needs:
                 needs.remove(match.term_id)
                 facts.evidence = [e for e in facts.evidence if e.get("value") != match.term_id]
@@ -167,6 +178,11 @@ def _needs(text: str, taxonomy: Taxonomy, facts: Extraction, reader: MeaningRead
     # a firm risk is a fact of the family only under the area's own term for that kind of risk
     firm_risks = [f for f in facts.reading.risks if f.mapped] if facts.reading.risk_firm else []
     for found in [*facts.reading.needs, *firm_risks]:
+        unit = found.unit
+        if any(unit.start <= start and end <= unit.end for start, end in denied):
+            continue  # "no longer missing school": a sentence that denies a need states none
+        if _contradicted(found.category, parents, pregnant):
+            continue
         if found.term_id not in needs and found.term_id not in ruled_out:
             needs.append(found.term_id)
             facts.evidence.append({"fact": "need", "value": found.term_id,
@@ -181,7 +197,7 @@ def extract_family(text: str, taxonomy: Taxonomy, districts: set[str] | None = N
     facts = Extraction(Family())
     pregnant = _pregnant(text, facts)
     children, parents = _people(text, facts)
-    needs = _needs(text, taxonomy, facts, reader)
+    needs = _needs(text, taxonomy, facts, reader, parents, pregnant)
     facts.family = Family(
         children=[Child(age_years=a) for a in children] or None,
         parents=[Parent(age_years=a) for a in parents] or None,

@@ -10,6 +10,7 @@ meaning when several terms share a category)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -21,6 +22,12 @@ from waymark.reading.heads import Head, Heads, shipped_heads
 from waymark.reading.units import Unit, UnitEncoder
 
 MIN_TERM_MATCH = 0.5  # a term whose own words the needs head does not recognise stays unmapped
+# Words that say who and where, not what is going on: a unit made only of them ("Family in
+# NB8 1CD", "Mum 23, kids 4 and 7") states no need.
+_FACT_WORDS = set("""a an the and or of in at on to with for from by is are was were has have had
+lives living live who aged age old years year months weeks yo yrs mum dad mother father parent
+parents family child children kid kids baby babies son daughter boy girl twins nan gran grandad
+brother sister partner carer she he they her his their them lives""".split())
 
 
 @dataclass(frozen=True)
@@ -130,16 +137,24 @@ class MeaningReader:
         probabilities = head.probabilities(unit_x)
         cut = self.cuts.get("needs", 0.5)
         found: dict[str, Found] = {}
+        silent = [not _states_something(u.text) for u in units]
         for c, category in enumerate(head.labels):
             rows = self.needs_map.get(category)
             if not rows:
                 continue
             for i in np.flatnonzero(probabilities[:, c] >= cut):
+                if silent[i]:
+                    continue
                 term = self._closest_term(rows, vectors[i])
                 p = float(probabilities[i, c])
                 if term not in found or found[term].probability < p:
                     found[term] = Found(term, category, p, units[i])
         reading.needs = sorted(found.values(), key=lambda f: f.unit.start)
+
+
+def _states_something(text: str) -> bool:
+    words = re.findall(r"[a-z]{3,}", text.lower())
+    return any(w not in _FACT_WORDS for w in words)
 
 
 def _map(head: Head, x: sparse.csr_matrix, rows: list[int], floor: float
