@@ -22,6 +22,7 @@ from waymark.models import ThresholdMeta
 from waymark.phrases import PhraseIndex
 from waymark.reading.heads import Heads
 from waymark.reading.meaning import MeaningReader
+from waymark.reading.people import read_people
 from waymark.threshold import suggest
 
 AGE_TOLERANCE = 0.05  # years: "10 weeks" read as 0.19 or 0.2 is the same age
@@ -186,9 +187,28 @@ def _count_risk(counts: Counter[str], kind: str, risky: bool, both: bool, either
             misses.append({"id": item_id, "problem": f"{kind}: escalated without risk"})
 
 
+def people_ages(items: list[dict[str, Any]]) -> dict[str, Any]:
+    """Children's and adults' ages F1 on notes labelled with people only (people_dev.yaml)."""
+    counts: Counter[str] = Counter()
+    for item in items:
+        people = read_people(item["text"])
+        for key, gold, child in (("child", _known(item.get("children")), True),
+                                 ("adult", _known(item.get("adults")), False)):
+            read = [p.age_years for p in people
+                    if bool(p.is_child) == child and p.age_years is not None]
+            hit, n_read, n_gold = _ages_f1(gold, read)
+            counts[f"{key}_hit"] += hit
+            counts[f"{key}_read"] += n_read
+            counts[f"{key}_gold"] += n_gold
+    return {"notes": len(items),
+            "child_ages": _f1(counts["child_hit"], counts["child_read"], counts["child_gold"]),
+            "adult_ages": _f1(counts["adult_hit"], counts["adult_read"], counts["adult_gold"])}
+
+
 def evaluate_notes(cases: Cases, answerer: Answerer, folder: Path,
                    misses: list[dict[str, Any]]) -> dict[str, Any]:
-    """Dev and test side by side; test is the headline."""
+    """Dev and test side by side; test is the headline. `people_dev.yaml`, when present, is a
+    further dev set for ages (no test half: it is for finding what the people reader misses)."""
     notes, texts = load_notes(folder)
     if not notes and not texts:
         return {}
@@ -196,6 +216,9 @@ def evaluate_notes(cases: Cases, answerer: Answerer, folder: Path,
     dev_texts, test_texts = split(texts, "risk")
     test_misses: list[dict[str, Any]] = []
     dev = evaluate_split(cases, answerer, dev_notes, dev_texts, [])
+    extra = folder / "people_dev.yaml"
+    if extra.exists():
+        dev["people_dev"] = people_ages(yaml.safe_load(extra.read_text(encoding="utf-8")) or [])
     test = evaluate_split(cases, answerer, test_notes, test_texts, test_misses)
     misses += [{**m, "split": "test"} for m in test_misses]
     return {"dev": dev, "test": test}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.console import Console
 from rich.table import Table
 
@@ -14,12 +16,16 @@ def _cell(value: object) -> str:
     return "" if value is None else f"{value}"
 
 
-def notes_table(notes: dict[str, dict[str, object]]) -> Table:
+def notes_table(notes: dict[str, dict[str, Any]]) -> Table:
     """Reading the evaluation notes: dev (cuts fitted here) beside test (the headline)."""
     table = Table("reading notes (P / R / F1 where three)", "dev", "test (headline)",
                   title="evals/notes: people, needs, risk")
     for name in notes["test"]:
         table.add_row(name, _cell(notes["dev"].get(name)), _cell(notes["test"][name]))
+    people = notes["dev"].get("people_dev")
+    if people:
+        for name in ("child_ages", "adult_ages"):
+            table.add_row(f"people_dev {name} ({people['notes']} notes)", _cell(people[name]), "")
     return table
 
 

@@ -36,13 +36,21 @@ def _ages(people: list[Person], child: bool) -> list[float | None]:
     ("Shannon is 17 and 30 weeks pregnant with her first baby", [], [17]),
     ("mum 34 dad 36, kids 4 & 7, lives NB3 2PL, happy for referral", [4, 7], [34, 36]),
     ("Neighbour rang: toddler was left home alone all night. He is 2.", [2], []),
-    ("twins aged 3, DOB of the baby 14/09/2026", [3, 3, 0.17], []),
+    ("twins aged 3, DOB of the baby 14/09/2026", [3, 3, 0.21], []),
     ("Kacper DOB 22/07/2021 lives with his nan, 67.", [5], [67]),
     ("Twins Ava and Isla, 18 months, and their brother Jack (7).", [1.5, 1.5, 7], []),
     ("Leah and Jayden are 6 and 3; Stepdad Lee, 31.", [6, 3], [31]),
     ("quick one fam w/ 3 kids 4 7 and 11, mum whos 19", [4, 7, 11], [19]),
     ("hi can i refer my 2, theyre 6 and 9", [6, 9], []),
     ("Grade 1 missing. Skye Hamilton, 13, last seen at 16:00.", [13], []),
+    ("Twins Oscar and Freddie (9/12) reviewed. Baby Ruby-Jean 6/52.", [0.75, 0.75, 0.12], []),
+    ("Kian Harris, aged 3. Mother Leanne Harris (27) located at home.", [3], [27]),
+    ("mum + dad both 30, Amelia is 27 months", [2], [30, 30]),
+    ('Mum says "I had him at 16, I\'m 22 now". Her son Riley is 4.', [4], [22]),
+    ("hv here re mum shannon (23), baby 3 mnths", [0.25], [23]),
+    ("kids 4 & 7. can she get help w/ nursery for the 4yo", [4, 7], []),
+    ("Mum-to-be Grace, 16, 28 weeks; her brother Faisal, 26, lives with them.", [], [16, 26]),
+    ("his father died when Kamal was 2; Kamal was born January 2017", [9], [None]),
 ])
 def test_people_and_their_ages(note: str, children: list[float], adults: list[float]) -> None:
     people = read_people(note, TODAY)

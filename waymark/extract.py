@@ -49,12 +49,17 @@ class Extraction:
     reading: Reading | None = None  # what the meaning reader found, when it ran
 
 
+MAX_CHILD_AGE = 25  # DESIGN.md: a child's age is at most 25 (care leavers, SEND to 25)
+
+
 def _people(text: str, facts: Extraction) -> tuple[list[float | None], list[float | None]]:
     """Children's and parents' ages (None where the text does not give one)."""
     children: list[float | None] = []
     parents: list[float | None] = []
     for person in read_people(text):
         facts.people.append(person)
+        if person.is_child and (person.age_years or 0) > MAX_CHILD_AGE:
+            continue  # never a child of the case, whatever the words suggested
         if person.is_child:
             children.append(person.age_years)
         elif person.is_parent:

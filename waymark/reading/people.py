@@ -29,8 +29,9 @@ for _words, _role, _child, _parent in [
     ("parent", "parent", False, True),
     ("partner boyfriend girlfriend fiance fiancee husband wife", "partner", False, True),
     ("carer guardian", "carer", False, True),
-    ("nan nana nanna gran granny grandma grandmother", "grandmother", False, False),
-    ("grandad granddad grandpa grandfather", "grandfather", False, False),
+    ("nan nana nanna gran granny grandma grandmother mother-in-law", "grandmother", False,
+     False),
+    ("grandad granddad grandpa grandfather father-in-law", "grandfather", False, False),
     ("aunt auntie aunty", "aunt", False, False),
     ("uncle", "uncle", False, False),
     ("son", "son", True, False), ("daughter", "daughter", True, False),
@@ -45,12 +46,14 @@ for _words, _role, _child, _parent in [
     for _word in _words.split():
         _ROLES[_word.replace("_", " ")] = (_role, _child, _parent)
 
-_PLURAL_CHILDREN = {"children": 0, "kids": 0, "boys": 0, "girls": 0, "sons": 0, "daughters": 0,
+_PLURAL_CHILDREN = {"children": 0, "kids": 0, "teens": 0, "boys": 0, "girls": 0, "sons": 0,
+                    "daughters": 0,
                     "siblings": 0, "twins": 2, "triplets": 3, "babies": 0, "parents": 0}
 _ROLE_WORD = re.compile(r"\b(" + "|".join(sorted(
     [*_ROLES, *(w + "s" for w in _ROLES if not w.endswith("s")), *_PLURAL_CHILDREN],
     key=len, reverse=True)) + r")\b", re.I)
-_NAME = re.compile(r"\b[A-Z][a-z]+(?:-[A-Z][a-z]+)?\b")
+# a name is a run of capitalised words ("Sadia Begum"): surnames alone would merge a family
+_NAME = re.compile(r"\b[A-Z][a-z]+(?:[-'][A-Z][a-z]+)?(?:\s+[A-Z][a-z]+(?:-[A-Z][a-z]+)?)*\b")
 _NOT_NAMES = set("""
 I A An The This That These Those He She They We You It His Her Their Our My Your Its Him Them
 Mum Mom Dad Nan Gran Mr Mrs Ms Miss Dr Year Yr Reception Nursery School Primary Secondary Academy
@@ -73,9 +76,11 @@ Grade Level Stage Tier Section Flat Room Ward Page Step Phase Key Stage Band Bus
 _PLACE_AFTER = re.compile(r"^\s+(?:Primary|School|Academy|College|Road|Street|Lane|Avenue|Close|"
                           r"Drive|Court|Centre|Hospital|Surgery|Estate|Park|Nursery|House|Way|"
                           r"Children's|Infant|Junior|High|Medical)\b")
-_TITLE_BEFORE = re.compile(r"\b(?:Dr|Mr|Mrs|Ms|Miss|PC|DC|Sgt|Officer|at|in|from)\.?\s*$")
+_TITLE_BEFORE = re.compile(r"\b(?:Dr|PC|DC|Sgt|Officer|at|in|from)\.?\s*$")  # not family
 
-_UNIT = r"(?:years?|yrs?|yo|y/o|y\.o\.|months?|mths?|mos?|weeks?|wks?|days?)"
+_UNIT = r"(?:years?|yrs?|yo|y/o|y\.o\.|months?|mths?|mnths?|mos?|mo|m/o|weeks?|wks?|w/o|days?)"
+# health visitors' notation: "9/12" is nine months old, "5/52" five weeks, "38+4" is gestation
+_FRACTION_AGE = re.compile(r"(?<![\d/])(?P<num>\d{1,2})/(?P<of>12|52)(?![\d/])")
 _AGE_WITH_UNIT = re.compile(
     rf"(?<![£\d.:/])\b(?P<num>\d{{1,2}}(?:\.\d)?)\s*-?\s*(?P<unit>{_UNIT})(?:\s*-?\s*(?P<old>olds?))?"
     r"(?![\w/])", re.I)
@@ -84,15 +89,22 @@ _AGED = re.compile(rf"\b(?:aged?|age:|turned|turns|turning)\s*:?\s*(?P<approx>ab
 _DOB = re.compile(r"\b(?:DOB|D\.O\.B\.?|date of birth|born(?: on)?|b\.)(?:\s+of\s+(?:the\s+)?"
                   r"[a-z]+)?\s*:?\s*(?P<d>\d{1,2})"
                   r"[/.\-](?P<m>\d{1,2})[/.\-](?P<y>\d{2,4})\b", re.I)
+_MONTHS = "jan feb mar apr may jun jul aug sep oct nov dec".split()
+_BORN_MONTH = re.compile(r"\bborn\s+(?:in\s+)?(?P<month>(?:jan|feb|mar|apr|may|jun|jul|aug|sep|"
+                         r"oct|nov|dec)[a-z]*)\.?\s+(?P<year>(?:19|20)\d\d)\b", re.I)
 _SCHOOL_YEAR = re.compile(r"\b(?:year|yr)\s*(?P<year>\d{1,2})\b(?!\s*-?\s*(?:olds?|s\b))"
                           r"|\bY(?P<y>\d{1,2})\b", re.I)
 # what may stand between a mention and its age: "Leah is 6", "Mum Shannon (23)", "Isla, who is
 # 18 months", "dad - 36", "Noah, who turned 5", "Kieran, Year 4", "she's 17"
-_LINK = re.compile(r"^\s*(?:,\s*|\(\s*|-\s*|:\s*)?(?:(?:who|that)\s+)?(?:is|'s|was|whos|is now|"
-                   r"now|of|dob:?|d\.o\.b\.?:?|born(?: on)?|date of birth:?|"
-                   r"aged?|age:|turned|just turned|has just turned|only|just)?\s*\(?\s*$", re.I)
-_BARE_AGE = re.compile(r"^(?P<gap>\s*(?:,\s*|\(\s*|-\s*|:\s*)?(?:(?:who|that)\s+)?(?:is|'s|was|"
-                       r"whos|is now|now|aged?|age:|turned|just turned|only|just)?\s*\(?\s*)"
+# what may stand between a mention and its age: "Leah is 6", "Mum Shannon (23)", "Isla, who is
+# 18 months", "dad - 36", "Noah, who turned 5", "Kieran, Year 4", "she's 17",
+# "sister's only 8", "Mother (Hafsa) is 24"
+_LINK_WORDS = (r"(?:who\s+is|who's|who’s|whos|that\s+is|who|that|is\s+now|is\s+in|is|'s|’s|was|"
+               r"now|of|in|dob:?|d\.o\.b\.?:?|born(?:\s+on)?|date\s+of\s+birth:?|aged?|age:|turned|"
+               r"just\s+turned|has\s+just\s+turned|only|just|about|nearly|almost)")
+_LINK = re.compile(rf"^\s*\)?\s*(?:,\s*|\(\s*|-\s*|:\s*)?(?:{_LINK_WORDS}\s*){{0,2}}\(?\s*$", re.I)
+_BARE_AGE = re.compile(rf"^(?P<gap>\s*\)?\s*(?:,\s*|\(\s*|-\s*|:\s*)?(?:{_LINK_WORDS}\s*){{0,2}}"
+                       r"\(?\s*)"
                        r"(?P<num>\d{1,2}(?:\.\d)?)\b(?!\s*(?:%|am\b|pm\b|:\d|times|x\b|"
                        r"weeks? pregnant|wks? pregnant|percent|hours?|hrs?|mins?|minutes|"
                        r"nights?|days? a|/\d|\.\d\d|st\b|nd\b|rd\b|th\b|[,.]\d|£|p\b))", re.I)
@@ -106,9 +118,16 @@ _NOT_AGE_AFTER = re.compile(r"^\s*(?:-?\s*olds?\s+)?(?:ago|sober|clean|later|of 
 _NOT_A_PERSON = re.compile(r"\s+(?:in need|protection|care|minding|minder|benefit|maintenance|"
                            r"arrangements|development|health|centre|seat|seats|sexual|abuse|"
                            r"exploitation|poverty|trafficking|criminal)\b", re.I)
+# words that follow a role in chat without being a name ("mum has 3 kids", "dad works 12 hrs")
+_CHAT_WORDS = set("""is was has had and but says said rang called thinks told wants needs does
+did can could will would took left came went lives living got gets are not now age aged about
+only just the to in at on for from been be with who whos shes hes works worked says aged turned
+has had with also then over under around approx approximately roughly nearly almost""".split())
+_PRONOUN_AGE = re.compile(r"\b(?P<who>he|she|i)(?:\s+is|'s|’s|s|'m|’m|m|\s+am|\s+turned)\b", re.I)
 _PRONOUN = re.compile(r"\b(he|she|they)\b", re.I)
-_PLURAL_AGES = re.compile(r"^(?P<gap>\s*(?:,\s*|:\s*|\(\s*)?(?:are|aged?|of|both|both aged)?\s*)"
-                          r"(?P<list>\d{1,2}(?:\.\d)?(?:(?:\s*(?:,|and|&|\+)\s*|\s+)\d{1,2}(?:\.\d)?)*)"
+_PLURAL_AGES = re.compile(r"^(?P<gap>\s*(?:,\s*|:\s*|\(\s*)?(?:are|r|aged?|of|both|both aged)?\s*)"
+                          r"(?P<list>\d{1,2}(?:\.\d)?(?:(?:\s*(?:,|and|&|\+)\s*|\s+n\s+|\s+)"
+                          r"\d{1,2}(?:\.\d)?)*)"
                           r"(?!\s*(?:%|am\b|pm\b|weeks? pregnant|times))\b", re.I)
 _COUNT_BEFORE = re.compile(r"\b(?P<n>\d{1,2})\s+(?:young\s+|little\s+)?$", re.I)
 _SENTENCE_END = re.compile(r"[.!?\n]")
@@ -131,7 +150,7 @@ class Person:
     def describe(self) -> str:
         """'Leah 6', 'Mum Shannon 23', 'Kieran (Year 4)', 'baby 10 weeks'."""
         role = _SPOKEN.get(self.role or "", (self.role or "").capitalize())
-        label = self.name or (role if self.role else "child")
+        label = self.name or (role if self.role else "child" if self.is_child else "adult")
         if self.name and self.role and not self.is_child:
             label = f"{role} {self.name}"
         if self.age_years is not None:
@@ -162,13 +181,38 @@ def normalise_numbers(text: str) -> str:
 def _years(num: str, unit: str | None) -> float:
     value = float(num)
     unit = (unit or "years").lower()
-    if unit.startswith(("month", "mth", "mo")):
-        return round(value / 12, 2)
-    if unit.startswith(("week", "wk")):
-        return round(value / 52, 2)
+    if unit.startswith(("month", "mth", "mnth", "mo", "m/o")):
+        return _in_years(value / 12)
+    if unit.startswith(("week", "wk", "w/o")):
+        return _in_years(value / 52)
     if unit.startswith("day"):
         return round(value / 365, 3)
     return value
+
+
+def _strip_title_words(match: re.Match[str]) -> re.Match[str] | None:
+    """'Victim Sadia Begum' -> 'Sadia Begum', 'Mrs Hodan Hassan' -> 'Hodan Hassan': leading
+    words that are not names are dropped (the match is redone on the rest of the run)."""
+    words = match.group().split()
+    drop = 0
+    while drop < len(words) and (words[drop] in _NOT_NAMES or words[drop] in _NOT_NAME_LEADS):
+        drop += 1
+    if drop == len(words):
+        return None
+    if drop == 0:
+        return match
+    start = match.start() + match.group().index(words[drop], sum(len(w) for w in words[:drop]))
+    return _NAME.match(match.string, start)
+
+
+_NOT_NAME_LEADS = set("""Mr Mrs Ms Miss Mx Victim Suspect Driver Male Female Juvenile Subject
+Informant Caller Visited Seen Saw Met Re Dear Regarding Thank Thanks Patient Client Referral
+Missing MFH Appropriate Adult Adults Teenage Baby Pupil Student Child Children""".split())
+
+
+def _in_years(years: float) -> float:
+    """Babies in fractions of a year; from 2, whole years (a 27-month-old is 2)."""
+    return float(int(years)) if years >= 2 else round(years, 2)
 
 
 def _age_from_dob(day: int, month: int, year: int, today: dt.date) -> float | None:
@@ -181,7 +225,10 @@ def _age_from_dob(day: int, month: int, year: int, today: dt.date) -> float | No
     if born > today:
         return None
     months = (today.year - born.year) * 12 + today.month - born.month - (today.day < born.day)
-    return float(months // 12) if months >= 24 else round(months / 12, 2)
+    if months >= 24:
+        return float(months // 12)
+    weeks = (today - born).days // 7
+    return round(weeks / 52, 2) if weeks < 13 else round(months / 12, 2)
 
 
 @dataclass
@@ -208,6 +255,7 @@ class PeopleReader:
         ages = self._ages()
         for age in ages:
             self._bind(age, mentions)
+        self._lowercase_names(mentions)
         self._bind_bare_ages(mentions)
         self._pronoun_ages(mentions)
         self._shared_ages(mentions)
@@ -226,21 +274,27 @@ class PeopleReader:
             role, child, parent = _ROLES[singular]
             if singular != word:
                 continue
-            if re.match(r"(?:'s|’s)\b", self.text[match.end():]):
+            if re.match(r"(?:'s|’s)\b(?!\s*(?:\d|only|now|just|nearly|almost|about))",
+                        self.text[match.end():]):
                 continue  # "mum's partner", "dad's house": someone else is being described
             if child and _NOT_A_PERSON.match(self.text[match.end():]):
                 continue  # "child in need plan", "child protection"
             found.append(Person(role=role, is_child=child, is_parent=parent,
                                 start=match.start(), end=match.end()))
-        for match in _NAME.finditer(self.text):
+        for run in _NAME.finditer(self.text):
+            named = _strip_title_words(run)
+            if named is None:
+                continue
+            match = named
             name = match.group()
             if name in _NOT_NAMES or _PLACE_AFTER.match(self.text[match.end():]) or \
                     _TITLE_BEFORE.search(self.text[:match.start()]):
                 continue
             if not self._introduced(match):
                 continue
-            titled = next((p for p in found if 0 <= match.start() - p.end <= 3
-                           and re.fullmatch(r"[\s,(:]*", self.text[p.end:match.start()])), None)
+            titled = next((p for p in found if 0 <= match.start() - p.end <= 9
+                           and re.fullmatch(r"(?:-to-be)?[\s,(:]*",
+                                            self.text[p.end:match.start()])), None)
             if titled is not None and titled.name is None:
                 titled.name, titled.end = name, match.end()
                 continue
@@ -254,7 +308,7 @@ class PeopleReader:
         before = self.text[max(0, match.start() - 25):match.start()]
         return bool(
             _BARE_AGE.match(after)
-            or re.match(r"^\s*,?\s*(?:who|aged?|is|'s|dob|d\.o\.b|born)\b", after, re.I)
+            or re.match(r"^\s*,?\s*(?:who|aged?|is|'s|dob|d\.o\.b|born|was born)\b", after, re.I)
             or _SCHOOL_YEAR.match(after.lstrip(" ,(-:")) or re.match(r"^\s*\(", after)
             or re.search(r"\b(?:son|daughter|mum|dad|mother|father|baby|child|brother|sister|"
                          r"stepdad|nan|partner|pupil|name|named|called|children|kids)\W{0,3}$",
@@ -270,11 +324,25 @@ class PeopleReader:
     def _ages(self) -> list[_Age]:
         ages: list[_Age] = []
         self._respective_ages()
+        self._couple_ages()
         self._plural_ages()
         for match in _DOB.finditer(self.text):
             years = _age_from_dob(int(match["d"]), int(match["m"]), int(match["y"]), self.today)
             if years is not None:
                 ages.append(_Age(years, None, match.start("d"), match.end(), match.group()))
+                self._taken.append((match.start(), match.end()))
+        for match in _FRACTION_AGE.finditer(self.text):
+            if not self._free(match.start(), match.end()) or re.match(
+                    r"\s*(?:gestation|pregnant|weeks)", self.text[match.end():], re.I):
+                continue
+            unit = "months" if match["of"] == "12" else "weeks"
+            ages.append(_Age(_years(match["num"], unit), None, match.start(), match.end(),
+                             match.group()))
+            self._taken.append((match.start(), match.end()))
+        for match in _BORN_MONTH.finditer(self.text):
+            years = self._age_from_month(match["month"], int(match["year"]))
+            if years is not None and self._free(match.start(), match.end()):
+                ages.append(_Age(years, None, match.start(), match.end(), match.group()))
                 self._taken.append((match.start(), match.end()))
         for match in _SCHOOL_YEAR.finditer(self.text):
             year = int(match["year"] or match["y"])
@@ -303,16 +371,42 @@ class PeopleReader:
                 self._taken.append((match.start(), match.end()))
         return sorted(ages, key=lambda a: a.start)
 
+    def _age_from_month(self, month: str, year: int) -> float | None:
+        """'born January 2017': whole years only when the birthday month has passed or not."""
+        number = _MONTHS.index(month[:3].lower()) + 1
+        if (year, number) > (self.today.year, self.today.month):
+            return None
+        months = (self.today.year - year) * 12 + self.today.month - number
+        return float(months // 12) if months >= 24 else round(months / 12, 2)
+
     def _not_an_age(self, match: re.Match[str]) -> bool:
         before = self.text[max(0, match.start() - 14):match.start()]
         return bool(_NOT_AGE_BEFORE.search(before) or _NOT_AGE_AFTER.match(
-            self.text[match.end():]))
+            self.text[match.end():]) or self._past_or_gestation(match.start(), match.group()))
+
+    def _past_or_gestation(self, start: int, words: str) -> bool:
+        """'since the baby was 6 weeks old', 'when Kamal was 2': an age then, not now; '28 weeks'
+        in a note about a pregnancy is how far along it is."""
+        before = self.text[max(0, start - 40):start]
+        if re.search(r"\b(?:since|when|until|till)\b[^.;]{0,30}\bwas\s*$", before, re.I):
+            return True
+        weeks = re.match(r"(\d{1,2})\s*(?:weeks?|wks?)\b", words, re.I)
+        return bool(weeks and int(weeks.group(1)) >= 12 and re.search(
+            r"pregnan|antenatal|to-be|expecting|gestation|booking|midwife|\+\d",
+            self._around(start), re.I))
+
+    def _around(self, position: int) -> str:
+        start = max((m.end() for m in _SENTENCE_END.finditer(self.text[:position])), default=0)
+        end = _SENTENCE_END.search(self.text, position)
+        return self.text[start:end.start() if end else len(self.text)]
 
     def _age_cue(self, match: re.Match[str]) -> bool:
         """'baby is 10 weeks', 'Isla, 18 months', 'kids of 3 years': a unit age needs a person
         or a link word beside it."""
         before = self.text[max(0, match.start() - 30):match.start()]
-        return bool(re.search(r"(?:\b(?:is|'s|was|of|aged?|now|just|only|who is)|[,(:\-])\s*$",
+        return bool(re.search(r"(?:\b(?:is|'s|was|of|aged?|now|just|only|who is|baby|babies|"
+                              r"toddler|son|daughter|boy|girl|child|kid|twins|brother|sister)"
+                              r"|[,(:\-])\s*$",
                               before, re.I))
 
     # ------------------------------------------------------------------ binding
@@ -367,6 +461,18 @@ class PeopleReader:
                 return person
         return None
 
+    def _lowercase_names(self, mentions: list[Person]) -> None:
+        """Chat leaves names in lower case: 'mum shannon (23)', 'stepdad lee 31'. A word right
+        after a role, itself followed by an age, is that person's name."""
+        for person in mentions:
+            if person.name or person.age_years is not None:
+                continue
+            named = re.match(r"\s+([a-z][a-z'-]{2,})\s*(?=[(,]?\s*\d{1,2}\b)",
+                             self.text[person.end:])
+            if named and named.group(1) not in _CHAT_WORDS:
+                person.name = named.group(1).capitalize()
+                person.end += named.end()
+
     def _bind_bare_ages(self, mentions: list[Person]) -> None:
         """'Leah is 6', 'mum 34', 'Shannon (23)', 'parents both 30': a plain number right after
         a person."""
@@ -378,18 +484,19 @@ class PeopleReader:
                 continue
             start = person.end + match.start("num")
             end = person.end + match.end("num")
-            if not self._free(start, end) or _NOT_AGE_AFTER.match(self.text[end:]):
+            if not self._free(start, end) or _NOT_AGE_AFTER.match(self.text[end:]) or \
+                    self._past_or_gestation(start, self.text[start:end + 8]):
                 continue
             age = float(match["num"])
             if not _plausible(person, age, None):
                 continue
-            if person.role is None and not match["gap"].strip() and not re.match(
-                    r"\s*(?:[,;.)&]|and\b|$)", self.text[end:]):
-                continue  # "Grade 1 missing": a name and its age stand apart from what follows
-            unit = re.match(rf"\s*({_UNIT})\b", self.text[end:], re.I)
+            unit = re.match(rf"\s*({_UNIT})(?![\w/])", self.text[end:], re.I)
             if unit:
                 age = _years(match["num"], unit.group(1))
                 end += unit.end()
+            elif person.role is None and not match["gap"].strip() and not re.match(
+                    r"\s*(?:[,;.)&]|and\b|$)", self.text[end:]):
+                continue  # "Grade 1 missing": a name and its age stand apart from what follows
             self._taken.append((start, end))
             self._set_age(person, age, None, self.text[person.start:end])
 
@@ -407,9 +514,9 @@ class PeopleReader:
                 self._set_age(other, person.age_years, None, person.words[-1])
 
     def _pronoun_ages(self, mentions: list[Person]) -> None:
-        """'He is 2.', "she's 14": the age of the person the pronoun stands for."""
-        for match in re.finditer(r"\b(?:he|she)(?=\s+is\b|'s\b|\s+turned\b)", self.text,
-                                 re.I):
+        """'He is 2.', "she's 14", "I'm 22": the age of the person the pronoun stands for (for
+        "I", the speaker: the person the note names just before the quote)."""
+        for match in _PRONOUN_AGE.finditer(self.text):
             bare = _BARE_AGE.match(self.text[match.end():match.end() + 30])
             if not bare:
                 continue
@@ -417,8 +524,10 @@ class PeopleReader:
             if not self._free(start, end) or _NOT_AGE_AFTER.match(self.text[end:]):
                 continue
             age = float(bare["num"])
-            target = self._pronoun_referent(mentions, start) or Person(start=match.start(),
-                                                                       end=end)
+            speaker = match["who"].lower() == "i"
+            target = (self._speaker(mentions, match.start()) if speaker
+                      else self._pronoun_referent(mentions, start))
+            target = target or Person(start=match.start(), end=end)
             if not _plausible(target, age, None):
                 continue
             if target not in mentions:
@@ -426,9 +535,16 @@ class PeopleReader:
             self._taken.append((start, end))
             self._set_age(target, age, None, self.text[match.start():end])
 
+    def _speaker(self, mentions: list[Person], start: int) -> Person | None:
+        """Who says "I'm …": the last person named or given a role before the quote opens."""
+        quote = max(self.text.rfind('"', 0, start), self.text.rfind("“", 0, start))
+        before = [p for p in mentions if p.end <= (quote if quote >= 0 else start)
+                  and p.age_years is None and (quote < 0 or quote - p.end < 40)]
+        return before[-1] if before and quote >= 0 else None
+
     def _respective_ages(self) -> None:
         """'Leah and Jayden are 6 and 3': names and ages paired in order."""
-        pattern = re.compile(r"\b([A-Z][a-z]+(?:,\s*[A-Z][a-z]+)*\s+(?:and|&)\s+[A-Z][a-z]+)\s+"
+        pattern = re.compile(r"\b([A-Z][a-z]+(?:,\s*[A-Z][a-z]+)*\s+(?:and|&)\s+[A-Z][a-z]+),?\s+"
                              r"(?:are|aged)\s+(?:aged\s+)?(\d{1,2}(?:(?:,\s*|\s+(?:and|&)\s+)"
                              r"\d{1,2})+)\b(?!\s*(?:%|weeks? pregnant))")
         for match in pattern.finditer(self.text):
@@ -443,15 +559,39 @@ class PeopleReader:
                 self._set_age(person, age, None, match.group())
                 self.people.append(person)
 
+    def _couple_ages(self) -> None:
+        """'mum and dad are 25 and 27', 'mum + dad both 30', 'me and his dad are both 30'."""
+        pattern = re.compile(r"\b(mum|mother|me|dad|father|stepdad|nan|grandad)\s*(?:and|&|\+|n)\s*"
+                             r"(?:his |her |their |the )?(mum|mother|dad|father|partner|stepdad|"
+                             r"grandad|nan)\s+(?:are\s+|r\s+)?(?:(both|aged)\s+)?(\d{2})"
+                             r"(?:\s*(?:and|&|n)\s*(\d{2}))?\b", re.I)
+        for match in pattern.finditer(self.text):
+            if not self._free(match.start(3) if match.group(3) else match.start(4),
+                              match.end()):
+                continue
+            first, second = float(match.group(4)), match.group(5)
+            ages = [first, float(second)] if second else [first, first] if match.group(3) \
+                else []
+            if not ages:
+                continue
+            self._taken.append((match.start(4), match.end()))
+            for word, age in zip((match.group(1), match.group(2)), ages, strict=True):
+                role, _, parent = _ROLES.get(word.lower(), ("mother", False, True))
+                person = Person(role=role, is_child=False, is_parent=parent,
+                                start=match.start(), end=match.end())
+                self._set_age(person, age, None, match.group())
+                self.people.append(person)
+
     def _plural_ages(self) -> None:
         """'kids 4 & 7', 'children are 6 and 10', 'parents both 30', 'twins aged 3'."""
-        for match in re.finditer(r"\b(children|kids|boys|girls|sons|daughters|siblings|twins|"
-                                 r"triplets|parents|they're|theyre|they are)\b", self.text, re.I):
+        for match in re.finditer(r"\b(children|kids|teens|boys|girls|sons|daughters|siblings|"
+                                 r"twins|triplets|parents|they're|theyre|they are|(?:other|older|"
+                                 r"younger) (?:two|three|four|2|3|4))\b", self.text, re.I):
             word = match.group(1).lower()
             listed = _PLURAL_AGES.match(self.text[match.end():match.end() + 40])
             if not listed:
                 continue
-            if word.startswith("they"):
+            if word.startswith(("they", "other", "older", "younger")):
                 if len(re.findall(r"\d+", listed["list"])) < 2:
                     continue  # "they're 6" could be anyone
                 word = "children"
@@ -516,9 +656,11 @@ class PeopleReader:
             same.words += person.words
             same.is_child = same.is_child if same.is_child is not None else person.is_child
             same.is_parent = same.is_parent or person.is_parent
+            self._classify(same)  # an age said later can make a brother a grown-up
         people = [p for p in people if (p.is_child is not None or p.age_years is not None)
                   and not self._unborn(p)]
         people = [p for p in people if not _absorbed(p, people)]
+        people = [p for p in people if not _said_again(p, listed)]
         for count in counts:
             n = int((count.role or "count:0").split(":")[1])
             children = [p for p in people if p.is_child]
@@ -542,7 +684,7 @@ class PeopleReader:
         if person.school_year is not None:
             person.is_child = True
         elif person.age_years is not None:
-            expecting = re.search(r"\b(pregnant|expecting|due|weeks along|antenatal|midwife|"
+            expecting = re.search(r"\b(pregnant|expecting|due|weeks along|antenatal|midwife|to-be|"
                                   r"primip|her baby|his baby|her son|her daughter|his son|"
                                   r"his daughter)\b", self._sentence(person), re.I)
             person.is_child = person.age_years < 18 and not (
@@ -569,6 +711,14 @@ def _fits_pronoun(person: Person, pronoun: str) -> bool:
     return True
 
 
+def _said_again(person: Person, listed: list[Person]) -> bool:
+    """'kids 4 & 7 … the 4yo': an unnamed child given again by age is one the list gave."""
+    if person in listed or person.name or not person.is_child or person.age_years is None:
+        return False
+    return any(other.is_child and other.age_years == person.age_years and other.start <
+               person.start for other in listed)
+
+
 def _absorbed(person: Person, people: list[Person]) -> bool:
     """'the child … the 6yo': a bare child mention refers to a child the text describes."""
     if not person.is_child or person.name or person.age_years is not None or \
@@ -584,7 +734,8 @@ def _plausible(person: Person, years: float | None, school_year: int | None) -> 
     if person.is_child is False:
         return school_year is None and (years is None or 12 <= years <= 100)
     if person.is_child:
-        return years is None or years <= 25
+        grown_up = person.role in ("brother", "sister", "sibling", "son", "daughter")
+        return years is None or years <= (100 if grown_up else 25)
     return years is None or years <= 100
 
 
