@@ -158,7 +158,8 @@ def family_lines(family: Mapping[str, Any], labels: Mapping[str, str]) -> list[s
     return [f"• {line}" for line in lines]
 
 
-FIX_HINT = "Not right? Send /fix with the right facts, e.g. <code>/fix mum is 24, not pregnant</code>."
+FIX_HINT = ("Not right? Send /fix with the right facts, e.g. "
+            "<code>/fix mum is 24, not pregnant</code>.")
 
 
 def render_family(family: Mapping[str, Any], labels: Mapping[str, str],
