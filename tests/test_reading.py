@@ -18,7 +18,8 @@ from waymark.answer import Answerer
 from waymark.cases import Cases
 from waymark.config import Settings
 from waymark.reading.heads import load_heads, save_heads, shipped_heads
-from waymark.reading.people import Person, read_people
+from waymark.reading.people import read_people
+from waymark.reading.person import Person
 from waymark.store import open_store
 
 TODAY = dt.date(2026, 12, 1)

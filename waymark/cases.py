@@ -19,7 +19,7 @@ from waymark.llm import LLM
 from waymark.models import ServiceMeta, Taxonomy
 from waymark.reading.area import area_reader
 from waymark.reading.meaning import Reading
-from waymark.reading.people import Person
+from waymark.reading.person import Person
 from waymark.reading.summary import person_json, summary_line
 from waymark.store import Snapshot, Store, StoredDocument
 from waymark.threshold import Suggestion, suggest, threshold_documents

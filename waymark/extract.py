@@ -16,7 +16,8 @@ from waymark.family import Child, Family, Parent
 from waymark.models import Taxonomy
 from waymark.phrases import PhraseIndex
 from waymark.reading.meaning import MeaningReader, Reading
-from waymark.reading.people import Person, read_people
+from waymark.reading.people import read_people
+from waymark.reading.person import Person
 
 _PREGNANT = re.compile(r"\b(pregnan(?:t|cy)|expecting|baby (?:is )?due|due (?:in|on|date|"
                        r"at the end of)|weeks pregnant|weeks along|weeks gestation|antenatal|"

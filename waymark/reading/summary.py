@@ -7,7 +7,8 @@ from typing import Any
 
 from waymark.family import Family
 from waymark.models import Taxonomy
-from waymark.reading.people import Person, format_age
+from waymark.reading.ages import format_age
+from waymark.reading.person import Person
 
 
 def person_json(person: Person) -> dict[str, Any]:
