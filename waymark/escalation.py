@@ -1,8 +1,11 @@
 """Immediate-risk detection: runs first on every question and every family, whatever was asked.
 
-The signals come from the knowledge base itself: threshold indicators marked `immediate_risk`,
-recognised in free text through their taxonomy phrases (negated or past mentions do not count).
-The escalation cites the threshold guidance's own section on what to do.
+A text escalates when the threshold's `immediate_risk` indicators are recognised in it through
+their taxonomy phrases (negated or past mentions do not count), or when the trained risk reader
+reads it as immediate risk by meaning (waymark/reading/meaning.py), mapped onto the area's own
+indicators. Reading by meaning below the firm cut gives a `borderline` escalation ("this could
+mean…"): recall comes first. The escalation cites the threshold guidance's own section on what
+to do.
 """
 
 from __future__ import annotations

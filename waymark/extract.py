@@ -1,9 +1,10 @@
 """Family facts from a worker's free text, without an LLM.
 
-Ages ("4yo", "aged 15", "twins of 18 months", "mum, 19"), pregnancy ("30 weeks pregnant",
-"baby due in March"), postcodes and districts, consent, a stated level, and needs through the
-taxonomy's phrases (negated and past mentions do not count). What the text does not state stays
-unknown. Each fact keeps the words it came from, so the worker can check it.
+People and their ages (waymark/reading/people.py), pregnancy ("30 weeks pregnant", "baby due in
+March"), postcodes and districts, consent, a stated level, and needs: through the taxonomy's
+phrases (negated and past mentions do not count) and by meaning (waymark/reading/meaning.py).
+What the text does not state stays unknown; where it says a thing twice, the later statement
+wins (a correction). Each fact keeps the words it came from, so the worker can check it.
 """
 
 from __future__ import annotations
