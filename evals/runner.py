@@ -46,8 +46,8 @@ BARS: list[tuple[str, str, float]] = [
 NOTES_FLOORS: list[tuple[str, str, float]] = [
     ("escalation_recall", ">=", 0.95),
     ("false_alarms", "<=", 0.40),
-    ("child_ages.f1", ">=", 0.88),
-    ("adult_ages.f1", ">=", 0.92),
+    ("child_ages.f1", ">=", 0.93),
+    ("adult_ages.f1", ">=", 0.95),
     ("needs.f1", ">=", 0.60),
     ("threshold_level_accuracy", ">=", 0.65),
 ]
