@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 from scipy import sparse
@@ -54,6 +55,13 @@ def reading_model() -> MiniLMEmbeddings:
     return query_model()
 
 
+@lru_cache(maxsize=4096)
+def _term_vector(text: str) -> np.ndarray:
+    """A term's vector by its text: a new generation of the same taxonomy does not embed its
+    terms again."""
+    return UnitEncoder(reading_model()).whole(text)
+
+
 def term_text(label: str, phrases: list[str]) -> str:
     return f"{label}: {', '.join(phrases)}" if phrases else label
 
@@ -68,8 +76,8 @@ class MeaningReader:
         self.cuts = heads.cuts
         self.term_ids = [t.id for t in taxonomy.terms]
         texts = [term_text(t.label, t.phrases) for t in taxonomy.terms]
-        self.term_vectors = np.vstack([self.encoder.whole(t) for t in texts]) if texts \
-            else np.zeros((0, 384))
+        whole = self.encoder.whole if encoder else _term_vector
+        self.term_vectors = np.vstack([whole(t) for t in texts]) if texts else np.zeros((0, 384))
         self.needs_map: dict[str, list[int]] = {}
         self.risk_map: dict[str, list[int]] = {}
         self.stand_ins: set[str] = set()  # risk kinds mapped to the nearest term, not their own
