@@ -23,6 +23,7 @@ from waymark.phrases import PhraseIndex
 from waymark.reading.heads import Heads
 from waymark.reading.meaning import MeaningReader
 from waymark.reading.people import read_people
+from waymark.reading.person import Person
 from waymark.threshold import suggest
 
 AGE_TOLERANCE = 0.05  # years: "10 weeks" read as 0.19 or 0.2 is the same age
@@ -111,18 +112,8 @@ def evaluate_split(cases: Cases, answerer: Answerer, notes: list[dict[str, Any]]
         started = time.perf_counter()
         case = cases.read(snapshot, None, note["text"])
         timings.append((time.perf_counter() - started) * 1000)
-        gold_people = note.get("people") or {}
-        read_children = [p.age_years for p in case.people if p.is_child and p.age_years is not None]
-        read_adults = [p.age_years for p in case.people
-                       if not p.is_child and p.age_years is not None]
-        for key, gold, read in (("child_ages", _known(gold_people.get("children")), read_children),
-                                ("adult_ages", _known(gold_people.get("adults")), read_adults)):
-            hit, n_read, n_gold = _ages_f1(gold, [a for a in read if a is not None])
-            counts[f"{key}_hit"] += hit
-            counts[f"{key}_read"] += n_read
-            counts[f"{key}_gold"] += n_gold
-            if hit < max(n_read, n_gold):
-                misses.append({"id": note["id"], "problem": key, "gold": gold, "read": read})
+        for key, gold, read in _count_ages(counts, case.people, note.get("people") or {}):
+            misses.append({"id": note["id"], "problem": key, "gold": gold, "read": read})
         family = note.get("family") or {}
         gold_needs = set(family.get("needs") or []) | set(family.get("circumstances") or [])
         read_needs = case.family.terms
@@ -191,18 +182,28 @@ def people_ages(items: list[dict[str, Any]]) -> dict[str, Any]:
     """Children's and adults' ages F1 on notes labelled with people only (people_dev.yaml)."""
     counts: Counter[str] = Counter()
     for item in items:
-        people = read_people(item["text"])
-        for key, gold, child in (("child", _known(item.get("children")), True),
-                                 ("adult", _known(item.get("adults")), False)):
-            read = [p.age_years for p in people
-                    if bool(p.is_child) == child and p.age_years is not None]
-            hit, n_read, n_gold = _ages_f1(gold, read)
-            counts[f"{key}_hit"] += hit
-            counts[f"{key}_read"] += n_read
-            counts[f"{key}_gold"] += n_gold
-    return {"notes": len(items),
-            "child_ages": _f1(counts["child_hit"], counts["child_read"], counts["child_gold"]),
-            "adult_ages": _f1(counts["adult_hit"], counts["adult_read"], counts["adult_gold"])}
+        _count_ages(counts, read_people(item["text"]), item)
+    return {"notes": len(items), **{key: _f1(counts[f"{key}_hit"], counts[f"{key}_read"],
+                                             counts[f"{key}_gold"])
+                                     for key in ("child_ages", "adult_ages")}}
+
+
+def _count_ages(counts: Counter[str], people: list[Person], gold: dict[str, Any]
+                ) -> list[tuple[str, list[float], list[float]]]:
+    """Adds the children's and adults' ages read against `gold` ({children, adults}) to
+    `counts`; returns (kind, gold ages, read ages) where they differ."""
+    differ = []
+    for key, child in (("child_ages", True), ("adult_ages", False)):
+        expected = _known(gold.get("children" if child else "adults"))
+        read = [p.age_years for p in people
+                if bool(p.is_child) == child and p.age_years is not None]
+        hit, n_read, n_gold = _ages_f1(expected, read)
+        counts[f"{key}_hit"] += hit
+        counts[f"{key}_read"] += n_read
+        counts[f"{key}_gold"] += n_gold
+        if hit < max(n_read, n_gold):
+            differ.append((key, expected, read))
+    return differ
 
 
 def evaluate_notes(cases: Cases, answerer: Answerer, folder: Path,

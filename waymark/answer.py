@@ -7,10 +7,9 @@ from __future__ import annotations
 import math
 import re
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, TypeVar, cast
+from typing import Any
 
 from langchain_core.embeddings import Embeddings
 
@@ -24,9 +23,6 @@ from waymark.sentences import Sentence, clean, normalise_quote, split_sentences
 from waymark.store import Snapshot, Store
 from waymark.terms import content_terms, stem
 from waymark.vocabulary import Vocabulary
-
-T = TypeVar("T")
-_PER_SNAPSHOT: dict[str, tuple[Snapshot, Any]] = {}  # what is built once per generation
 
 # A question about research wants the evidence summary of a programme, not its service page.
 _RESEARCH = re.compile(r"\b(?:trials?|stud(?:y|ies)|research\w*|evidence|evaluat\w*|found|find"
@@ -213,7 +209,7 @@ class Answerer:
         return found[:MAX_STATING_CHUNKS]
 
     def names(self, snapshot: Snapshot) -> Names:
-        return _per_snapshot("names", snapshot, lambda: self._names(snapshot))
+        return snapshot.derived("names", lambda: self._names(snapshot))
 
     def _names(self, snapshot: Snapshot) -> Names:
         rows = max(self.store.chunk_rows(), 1)
@@ -221,8 +217,8 @@ class Answerer:
                      lambda word: self.store.documents_using(word, snapshot.keys))
 
     def vocabulary(self, snapshot: Snapshot) -> Vocabulary:
-        return _per_snapshot("vocabulary", snapshot,
-                             lambda: Vocabulary(self.store.words(snapshot.keys)))
+        return snapshot.derived("vocabulary",
+                                lambda: Vocabulary(self.store.words(snapshot.keys)))
 
     def decide(self, question: str, passages: list[Passage], terms: list[str],
                weights: dict[str, float], candidates: list[Candidate], facts: list[Asked],
@@ -254,14 +250,6 @@ class Answerer:
         refused = (bool(unknown) or bool(unstated) or dense < MIN_DENSE
                    or coverage < MIN_COVERAGE or sentence < MIN_SENTENCE)
         return Decision(dense, coverage, sentence, refused, missing, unknown, unstated)
-
-
-def _per_snapshot(kind: str, snapshot: Snapshot, build: Callable[[], T]) -> T:
-    """`build()`, kept until the knowledge base moves to another generation."""
-    cached = _PER_SNAPSHOT.get(kind)
-    if cached is None or cached[0] is not snapshot:
-        cached = _PER_SNAPSHOT[kind] = (snapshot, build())
-    return cast(T, cached[1])
 
 
 def _distinct_docs(passages: list[Passage]) -> list[Passage]:

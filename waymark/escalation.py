@@ -15,12 +15,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from waymark.citations import Citation, cite_section
-from waymark.models import Indicator, ThresholdMeta
+from waymark.models import Indicator
 from waymark.phrases import PhraseIndex
 from waymark.reading.area import area_reader
 from waymark.reading.meaning import Reading
 from waymark.sentences import clean, split_sentences
 from waymark.store import Snapshot, Store, StoredDocument
+from waymark.threshold import risk_indicators
 
 _ACTION = re.compile(r"\b(999|call|ring|phone|contact|refer|report|tell|do not|don't)\b", re.I)
 MAX_ACTIONS = 4
@@ -42,17 +43,6 @@ class RiskSignal:
     source: str = "phrase"  # phrase | meaning | facts
     confidence: float = 1.0
     firm: bool = True  # False: read by meaning, below the firm cut ("this may mean…")
-
-
-def risk_indicators(snapshot: Snapshot) -> dict[str, tuple[StoredDocument, Indicator]]:
-    """Immediate-risk indicators of every threshold document, by taxonomy id."""
-    found: dict[str, tuple[StoredDocument, Indicator]] = {}
-    for doc in snapshot.of_kind("threshold"):
-        if isinstance(doc.meta, ThresholdMeta):
-            for indicator in doc.meta.indicators:
-                if indicator.immediate_risk:
-                    found.setdefault(indicator.need, (doc, indicator))
-    return found
 
 
 def detect(text: str, snapshot: Snapshot, terms: set[str] | None = None,
@@ -85,17 +75,10 @@ def detect(text: str, snapshot: Snapshot, terms: set[str] | None = None,
     return list(signals.values())
 
 
-_INDEXES: dict[tuple[int, frozenset[str]], PhraseIndex] = {}
-
-
 def _phrase_index(snapshot: Snapshot, terms: frozenset[str]) -> PhraseIndex:
     """An index of the risk terms alone: in the full taxonomy's index a longer phrase of some
     other need could take the words first and hide the risk."""
-    key = (id(snapshot), terms)
-    if key not in _INDEXES:
-        _INDEXES.clear()  # one snapshot at a time is enough
-        _INDEXES[key] = PhraseIndex(snapshot.taxonomy, terms)
-    return _INDEXES[key]
+    return snapshot.derived("risk-phrases", lambda: PhraseIndex(snapshot.taxonomy, terms))
 
 
 def _actions(section_text: str) -> list[str]:

@@ -41,6 +41,17 @@ def threshold_documents(snapshot: Snapshot) -> list[StoredDocument]:
     return [d for d in snapshot.of_kind("threshold") if isinstance(d.meta, ThresholdMeta)]
 
 
+def risk_indicators(snapshot: Snapshot) -> dict[str, tuple[StoredDocument, Indicator]]:
+    """Immediate-risk indicators of every threshold document, by taxonomy id."""
+    found: dict[str, tuple[StoredDocument, Indicator]] = {}
+    for doc in threshold_documents(snapshot):
+        if isinstance(doc.meta, ThresholdMeta):
+            for indicator in doc.meta.indicators:
+                if indicator.immediate_risk:
+                    found.setdefault(indicator.need, (doc, indicator))
+    return found
+
+
 def level_names(snapshot: Snapshot) -> dict[int, str]:
     names: dict[int, str] = {}
     for doc in threshold_documents(snapshot):
