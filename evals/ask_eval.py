@@ -1,5 +1,7 @@
-"""Quality of `ask` on a pack's questions: retrieval (recall@5, MRR), citations, refusal,
-escalation and latency, with a dense-only LangChain + Chroma baseline over the same store."""
+"""Quality of `ask` on a pack's questions, per split: retrieval (recall@5, MRR), the expected
+document cited, the answering passage carried, citations, refusal and latency against the bare
+embed + vector query of the same question, with a dense-only LangChain + Chroma baseline over
+the same store (it cites its top chunk and never refuses)."""
 
 from __future__ import annotations
 
@@ -14,9 +16,12 @@ from langchain_chroma import Chroma
 from langchain_core.embeddings import Embeddings
 
 from waymark.answer import Answerer, Outcome
+from waymark.citations import MIN_QUOTE_CHARS
+from waymark.retrieval import DEPTH
 from waymark.store import Store
 
 TOP_K = 5
+GOLD_SHARE = 0.6  # a gold passage is carried when this share of its longer words is present
 
 
 def norm(text: str) -> str:
@@ -37,24 +42,22 @@ def percentile(values: list[float], share: float) -> float:
     return round(ordered[int(share * (len(ordered) - 1))], 1) if ordered else 0.0
 
 
-@dataclass
-class AskMetrics:
-    recall_at_5: float = 0.0
-    mrr: float = 0.0
-    citation_validity: float = 0.0  # quote verbatim in the cited document (DESIGN.md)
-    citation_in_expected: float = 0.0  # ... and the document among the expected ones
-    citations: int = 0
-    refusal_recall: float = 0.0
-    false_refusal_rate: float = 0.0
-    latency_p50_ms: float = 0.0
-    latency_p95_ms: float = 0.0
-    llm_answers: float = 0.0  # share of answered questions the model answered (LLM mode)
-    misses: list[dict[str, Any]] = field(default_factory=list)
+def carries_gold(text: str, gold: dict[str, Any] | None) -> bool | None:
+    """Whether `text` holds most words of one of the gold passages (as score_api.py counts it);
+    None when the question has no gold passage."""
+    if not gold or not gold.get("quotes"):
+        return None
+    said = set(norm(text).split())
+    for quote in gold["quotes"]:
+        words = [w for w in norm(quote).split() if len(w) > 3]
+        if words and sum(w in said for w in words) / len(words) >= GOLD_SHARE:
+            return True
+    return False
 
 
 @dataclass
 class Trace:
-    """One question's outcome, kept for calibration."""
+    """One question's refusal signals, kept for calibration."""
 
     id: str
     refuse: bool
@@ -64,90 +67,166 @@ class Trace:
     unknown: bool  # refused whatever the thresholds: an unknown word or an unstated fact
 
 
-def dense_baseline(store: Store, embeddings: Embeddings, questions: list[dict[str, Any]]
-                   ) -> dict[str, float]:
-    """What most teams would build: LangChain's Chroma retriever, dense only, over our store."""
-    chroma = Chroma(client=store.chroma_client, collection_name=store.collection_name,
-                    embedding_function=embeddings)
-    keys = store.snapshot().keys
-    retriever = chroma.as_retriever(search_kwargs={
-        "k": TOP_K, "filter": {"version_key": {"$in": keys}}})
-    answerable = [q for q in questions if not q["refuse"]]
-    hits = rr = 0.0
-    for q in answerable:
-        ranked = [d.metadata["doc_id"] for d in retriever.invoke(q["question"])]
-        hits += any(d in q["expect_docs"] for d in ranked)
-        rr += reciprocal_rank(ranked, set(q["expect_docs"]))
-    n = max(len(answerable), 1)
-    return {"recall_at_5": round(hits / n, 4), "mrr": round(rr / n, 4)}
+@dataclass
+class QuestionRun:
+    """What happened to one question, for Waymark or the baseline."""
+
+    id: str
+    refuse: bool
+    expected: set[str]
+    ranked: list[str]  # documents of the top passages
+    cited: set[str]
+    refused: bool
+    supported: bool | None  # carries a gold passage (None: no gold)
+    citations: int = 0
+    verbatim: int = 0
+    cited_expected: int = 0
+    latency_ms: float = 0.0
+    bare_ms: float = 0.0
 
 
-def evaluate_ask(answerer: Answerer, questions: list[dict[str, Any]]
-                 ) -> tuple[AskMetrics, list[Trace]]:
-    metrics, traces = AskMetrics(), []
-    texts = {doc.doc_id: norm(answerer.store.document_text(doc.doc_id) or "")
-             for doc in answerer.store.documents()}
-    latencies: list[float] = []
-    hits = rr = valid = in_expected = 0.0
-    by_llm = answered = 0
-    refused_ok = refuse_n = false_refusals = answerable = 0
+@dataclass
+class AskRun:
+    runs: list[QuestionRun] = field(default_factory=list)
+    baseline: list[QuestionRun] = field(default_factory=list)
+    traces: list[Trace] = field(default_factory=list)
+    misses: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _share(n: float, d: int) -> float | None:
+    return round(n / d, 4) if d else None
+
+
+def summarise(runs: list[QuestionRun]) -> dict[str, Any]:
+    """The answer metrics of a set of question runs (one split)."""
+    answerable = [r for r in runs if not r.refuse]
+    out_of_scope = [r for r in runs if r.refuse]
+    gold = [r for r in answerable if r.supported is not None]
+    citations = sum(r.citations for r in runs)
+    answered = [r for r in answerable if not r.refused]
+    metrics: dict[str, Any] = {
+        "questions": len(runs),
+        "recall_at_5": _share(sum(bool(r.expected & set(r.ranked[:TOP_K])) for r in answerable),
+                              len(answerable)),
+        "mrr": _share(sum(reciprocal_rank(r.ranked, r.expected) for r in answerable),
+                      len(answerable)),
+        "recall_at_cited": _share(sum(bool(r.expected & r.cited) for r in answered),
+                                  len(answerable)),
+        "gold_support": _share(sum(bool(r.supported) and not r.refused for r in gold), len(gold)),
+        "citation_validity": _share(sum(r.verbatim for r in runs), citations),
+        "citation_in_expected": _share(sum(r.cited_expected for r in answerable),
+                                       sum(r.citations for r in answerable)),
+        "refusal_recall": _share(sum(r.refused for r in out_of_scope), len(out_of_scope)),
+        "false_refusal_rate": _share(sum(r.refused for r in answerable), len(answerable)),
+    }
+    latencies = [r.latency_ms for r in runs if r.latency_ms]
+    bare = [r.bare_ms for r in runs if r.bare_ms]
+    if latencies:
+        metrics["latency_p50_ms"] = round(statistics.median(latencies), 1)
+        metrics["latency_p95_ms"] = percentile(latencies, 0.95)
+    if latencies and bare:
+        metrics["bare_p50_ms"] = round(statistics.median(bare), 1)
+        metrics["ratio_to_bare_p50"] = round(statistics.median(latencies)
+                                             / statistics.median(bare), 2)
+    return {k: v for k, v in metrics.items() if v is not None}
+
+
+class DenseBaseline:
+    """What most teams would build: LangChain's Chroma retriever, dense only, over our store,
+    citing its top chunk and never refusing."""
+
+    def __init__(self, store: Store, embeddings: Embeddings) -> None:
+        chroma = Chroma(client=store.chroma_client, collection_name=store.collection_name,
+                        embedding_function=embeddings)
+        self.retriever = chroma.as_retriever(search_kwargs={
+            "k": TOP_K, "filter": {"version_key": {"$in": store.snapshot().keys}}})
+
+    def run(self, q: dict[str, Any], gold: dict[str, Any] | None) -> QuestionRun:
+        found = self.retriever.invoke(q["question"])
+        ranked = [d.metadata["doc_id"] for d in found]
+        top = found[0] if found else None
+        return QuestionRun(
+            q["id"], q["refuse"], set(q["expect_docs"]), ranked,
+            {top.metadata["doc_id"]} if top else set(), refused=False,
+            supported=carries_gold(top.page_content if top else "", gold))
+
+
+def bare_query_ms(store: Store, embeddings: Embeddings, question: str) -> float:
+    """The bare cost of a question: embed it and query the vectors, as deep as /ask does."""
+    start = time.perf_counter()
+    store.collection.query(query_embeddings=[embeddings.embed_query(question)],
+                           n_results=DEPTH, include=["distances", "metadatas"])
+    return (time.perf_counter() - start) * 1000
+
+
+def _citation_checks(result: dict[str, Any], texts: dict[str, str], run: QuestionRun,
+                     misses: list[dict[str, Any]]) -> None:
+    for citation in result["citations"]:
+        run.citations += 1
+        quote = norm(citation["quote"])
+        verbatim = len(quote) >= MIN_QUOTE_CHARS and quote in texts.get(citation["doc_id"], "")
+        run.verbatim += verbatim
+        run.cited_expected += citation["doc_id"] in run.expected
+        if not verbatim:
+            misses.append({"id": run.id, "problem": "quote not verbatim",
+                           "doc_id": citation["doc_id"]})
+
+
+def run_questions(answerer: Answerer, bare_embeddings: Embeddings,
+                  questions: list[dict[str, Any]], gold: dict[str, Any],
+                  baseline: DenseBaseline | None = None) -> AskRun:
+    """Every question through Waymark (and the baseline), timed beside its bare query."""
+    out = AskRun()
+    store = answerer.store
+    texts = {doc.doc_id: norm(store.document_text(doc.doc_id) or "")
+             for doc in store.documents()}
     for q in questions:
         start = time.perf_counter()
         outcome: Outcome = answerer.run(q["question"])
-        latencies.append((time.perf_counter() - start) * 1000)
-        result = outcome.result
-        decision = outcome.decision
-        traces.append(Trace(q["id"], q["refuse"], decision.dense, decision.coverage,
-                            decision.sentence,
-                            bool(decision.unknown) or bool(decision.unstated)))
-        if q["refuse"]:
-            refuse_n += 1
-            refused_ok += result["refused"]
-            if not result["refused"]:
-                metrics.misses.append({"id": q["id"], "problem": "answered, should refuse",
-                                       "cited": [c["doc_id"] for c in result["citations"]]})
-            continue
-        answerable += 1
-        expected = set(q["expect_docs"])
-        ranked = [p.doc.doc_id for p in outcome.passages[:TOP_K]]
-        hits += bool(expected & set(ranked))
-        rr += reciprocal_rank(ranked, expected)
-        if not expected & set(ranked):
-            metrics.misses.append({"id": q["id"], "problem": "expected document not in top 5",
-                                   "retrieved": ranked})
-        if not result["refused"]:
-            answered += 1
-            by_llm += result.get("mode") == "llm"
-            if result.get("fallback"):
-                metrics.misses.append({"id": q["id"], "problem": "LLM answer rejected",
-                                       "reason": result["fallback"]})
-        if result["refused"]:
-            false_refusals += 1
-            metrics.misses.append({"id": q["id"], "problem": "refused, should answer",
-                                   "dense": round(outcome.decision.dense, 3),
-                                   "coverage": round(outcome.decision.coverage, 3)})
-        for citation in result["citations"]:
-            metrics.citations += 1
-            verbatim = norm(citation["quote"]) in texts.get(citation["doc_id"], "")
-            valid += verbatim
-            in_expected += citation["doc_id"] in expected
-            if not verbatim:
-                metrics.misses.append({"id": q["id"], "problem": "quote not verbatim",
-                                       "doc_id": citation["doc_id"]})
-            elif citation["doc_id"] not in expected:
-                metrics.misses.append({"id": q["id"], "problem": "cites a document not among "
-                                       "the expected", "doc_id": citation["doc_id"]})
-    metrics.recall_at_5 = round(hits / max(answerable, 1), 4)
-    metrics.mrr = round(rr / max(answerable, 1), 4)
-    metrics.citation_validity = round(valid / metrics.citations, 4) if metrics.citations else 1.0
-    metrics.citation_in_expected = (round(in_expected / metrics.citations, 4)
-                                    if metrics.citations else 1.0)
-    metrics.refusal_recall = round(refused_ok / refuse_n, 4) if refuse_n else 1.0
-    metrics.false_refusal_rate = round(false_refusals / max(answerable, 1), 4)
-    metrics.llm_answers = round(by_llm / answered, 4) if answered else 0.0
-    metrics.latency_p50_ms = round(statistics.median(latencies), 1) if latencies else 0.0
-    metrics.latency_p95_ms = percentile(latencies, 0.95)
-    return metrics, traces
+        latency = (time.perf_counter() - start) * 1000
+        result, decision = outcome.result, outcome.decision
+        said = " ".join([result["answer"], *(c["quote"] for c in result["citations"])])
+        run = QuestionRun(
+            q["id"], q["refuse"], set(q["expect_docs"]),
+            [p.doc.doc_id for p in outcome.passages[:TOP_K]],
+            {c["doc_id"] for c in result["citations"]}, result["refused"],
+            carries_gold(said, gold.get(q["id"])), latency_ms=latency,
+            bare_ms=bare_query_ms(store, bare_embeddings, q["question"]))
+        _citation_checks(result, texts, run, out.misses)
+        out.runs.append(run)
+        out.traces.append(Trace(q["id"], q["refuse"], decision.dense, decision.coverage,
+                                decision.sentence,
+                                bool(decision.unknown) or bool(decision.unstated)))
+        out.misses += _misses(run, result, outcome)
+        if baseline is not None:
+            out.baseline.append(baseline.run(q, gold.get(q["id"])))
+    return out
+
+
+def _misses(run: QuestionRun, result: dict[str, Any], outcome: Outcome) -> list[dict[str, Any]]:
+    if run.refuse:
+        return [] if run.refused else [{"id": run.id, "problem": "answered, should refuse",
+                                        "cited": sorted(run.cited)}]
+    misses: list[dict[str, Any]] = []
+    if not run.expected & set(run.ranked):
+        misses.append({"id": run.id, "problem": "expected document not in top 5",
+                       "retrieved": run.ranked})
+    if run.refused:
+        misses.append({"id": run.id, "problem": "refused, should answer",
+                       "dense": round(outcome.decision.dense, 3),
+                       "coverage": round(outcome.decision.coverage, 3),
+                       "sentence": round(outcome.decision.sentence, 3),
+                       "unknown": outcome.decision.unknown,
+                       "unstated": outcome.decision.unstated})
+    elif not run.expected & run.cited:
+        misses.append({"id": run.id, "problem": "cites no expected document",
+                       "cited": sorted(run.cited)})
+    elif run.supported is False:
+        misses.append({"id": run.id, "problem": "answer lacks the answering passage"})
+    if result.get("fallback"):
+        misses.append({"id": run.id, "problem": "LLM answer rejected",
+                       "reason": result["fallback"]})
+    return misses
 
 
 MAX_FALSE_REFUSALS = 0.05  # calibration never trades more answerable questions than this
@@ -186,8 +265,8 @@ def calibrate(traces: list[Trace]) -> dict[str, float]:
     result: dict[str, float] = {}
     for i, (axis, cut) in enumerate(zip(axes, best[2], strict=True)):
         above = values[(~refuse) & (values[:, i] >= cut), i]
-        result[f"min_{axis}"] = round((cut + above.min()) / 2, 4) if cut > 0 and above.size \
-            else round(cut, 4)
+        result[f"min_{axis}"] = round(float(cut + above.min()) / 2, 4) \
+            if cut > 0 and above.size else round(float(cut), 4)
     result["refusal_recall"] = round(best[0] / max(int(refuse.sum()), 1), 4)
     result["false_refusal_rate"] = round(best[1] / max(int((~refuse).sum()), 1), 4)
     return result

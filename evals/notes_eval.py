@@ -4,7 +4,6 @@ half (the headline), through the same case and ask paths the API serves."""
 
 from __future__ import annotations
 
-import hashlib
 import statistics
 import time
 from collections import Counter
@@ -13,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from evals.splits import split
 from ingest.pipeline import merge_taxonomies
 from waymark.answer import Answerer
 from waymark.cases import Cases
@@ -36,20 +36,6 @@ def load_notes(folder: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]
         return list(yaml.safe_load(path.read_text(encoding="utf-8")) or []) \
             if path.exists() else []
     return read("notes.yaml"), read("risk_texts.yaml")
-
-
-def split(items: list[dict[str, Any]], stratum: str) -> tuple[list[dict[str, Any]],
-                                                            list[dict[str, Any]]]:
-    """A fixed half-and-half split by id, stratified on `stratum` (escalate / risk): the same
-    items land in the same half on every machine."""
-    dev: list[dict[str, Any]] = []
-    test: list[dict[str, Any]] = []
-    for value in sorted({str(i.get(stratum)) for i in items}):
-        group = sorted((i for i in items if str(i.get(stratum)) == value),
-                       key=lambda i: hashlib.sha1(str(i["id"]).encode()).hexdigest())
-        for n, item in enumerate(group):
-            (dev if n % 2 == 0 else test).append(item)
-    return dev, test
 
 
 class NoteReaderFactory:

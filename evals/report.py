@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
-from rich.table import Table
+from rich.table import Column, Table
 
 from evals.runner import BARS, EvalReport
 
@@ -33,17 +33,23 @@ def print_report(report: EvalReport, console: Console) -> None:
     console.print(f"{report.documents} documents, {report.questions} questions, "
                   f"{report.vignettes} vignettes")
     bars = {name: f"{op} {bar:g}" for name, op, bar in BARS}
-    table = Table("metric", "Waymark", "baseline (dense only)", "bar")
-    for name, value in report.metrics.items():
-        if name == "notes":
-            continue
-        base = report.baseline.get(name)
-        table.add_row(name, f"{value}", "" if base is None else f"{base}", bars.get(name, ""))
+    held_out = not report.dev
+    columns = (["test (all held out)", "baseline"] if held_out
+               else ["dev (fitted on)", "test (headline)", "baseline dev", "baseline test"])
+    title = ("Waymark beside a dense LangChain + Chroma retriever that cites its top chunk and "
+             "never refuses")
+    table = Table(Column("metric", no_wrap=True), *columns, "bar", title=title)
+    names = [n for n in {**report.dev, **report.metrics} if n != "notes"]
+    for name in names:
+        values = ([report.metrics.get(name), report.baseline.get(name)] if held_out else
+                  [report.dev.get(name), report.metrics.get(name),
+                   report.baseline_dev.get(name), report.baseline.get(name)])
+        table.add_row(name, *("" if v is None else f"{v}" for v in values), bars.get(name, ""))
     console.print(table)
     if "notes" in report.metrics:
         console.print(notes_table(report.metrics["notes"]))
     if report.calibration:
-        console.print(f"refusal calibration on this pack: {report.calibration}")
+        console.print(f"refusal cuts fitted on the dev split: {report.calibration}")
     for miss in report.misses[:40]:
         console.print(f"[yellow]miss[/yellow] {miss}", highlight=False)
     for failure in report.failures:

@@ -3,23 +3,27 @@ vignettes, compare with the baseline, and check the quality bars of DESIGN.md.""
 
 from __future__ import annotations
 
+import datetime as dt
 import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
+from langchain_core.embeddings import Embeddings
 
-from evals.ask_eval import calibrate, dense_baseline, evaluate_ask
+from evals.ask_eval import DenseBaseline, calibrate, run_questions, summarise
 from evals.case_eval import evaluate_cases
 from evals.notes_eval import evaluate_notes
+from evals.splits import DEV, TEST, split, split_of
 from ingest.pipeline import ingest
 from waymark.answer import Answerer
 from waymark.cases import Cases
 from waymark.config import Settings
-from waymark.embeddings import make_embeddings
+from waymark.embeddings import QUERY_THREADS, MiniLMEmbeddings, make_embeddings
 from waymark.errors import WaymarkError
 from waymark.llm import make_llm
+from waymark.refusal_cuts import CUTS_FILE, RefusalCuts, write_cuts
 from waymark.store import open_store
 
 # (metric, comparison, bar): DESIGN.md's bars, plus a false-refusal ceiling of our own so that
@@ -55,11 +59,16 @@ NOTES_FLOORS: list[tuple[str, str, float]] = [
 
 @dataclass
 class EvalReport:
+    """`metrics` and `baseline` are the headline: the test split (a held-out pack is all
+    test). `dev` and `baseline_dev` are the split everything is fitted on."""
+
     documents: int
     questions: int
     vignettes: int
     metrics: dict[str, Any]
-    baseline: dict[str, float]
+    baseline: dict[str, Any]
+    dev: dict[str, Any] = field(default_factory=dict)
+    baseline_dev: dict[str, Any] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
     calibration: dict[str, float] = field(default_factory=dict)
     misses: list[dict[str, Any]] = field(default_factory=list)
@@ -77,7 +86,16 @@ def load_yaml_list(path: Path) -> list[dict[str, Any]]:
     return data
 
 
-def check_bars(metrics: dict[str, Any], baseline: dict[str, float]) -> list[str]:
+def load_gold(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        return {}
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if not isinstance(data, dict):
+        raise WaymarkError(f"{path}: expected a mapping of question id to gold passages")
+    return data
+
+
+def check_bars(metrics: dict[str, Any], baseline: dict[str, Any]) -> list[str]:
     """Failures: bars missed and not beating the baseline."""
     failures = []
     for name, op, bar in BARS:
@@ -95,47 +113,87 @@ def check_bars(metrics: dict[str, Any], baseline: dict[str, float]) -> list[str]
                                   (op == "<=" and found > floor)):
             failures.append(f"notes (test split) {name} = {found} misses the floor {op} {floor}")
     for name in ("recall_at_5", "mrr"):
-        if name in metrics and baseline and metrics[name] <= baseline[name] \
-                and metrics[name] < 1.0:
+        if name in metrics and baseline.get(name) is not None \
+                and metrics[name] <= baseline[name] and metrics[name] < 1.0:
             failures.append(f"{name} = {metrics[name]} does not beat the baseline "
                             f"({baseline[name]})")
     return failures
 
 
-def run_eval(knowledge: Path, questions_file: Path, vignettes_file: Path,
-             settings: Settings, use_llm: bool = False,
+@dataclass(frozen=True)
+class Pack:
+    """What `waymark eval` measures: a knowledge folder, its golden questions (with gold
+    passages) and vignettes. `held_out`: a pack under evals/packs/, all of it test."""
+
+    knowledge: Path
+    questions: Path
+    vignettes: Path
+    gold: Path
+    held_out: bool = False
+
+    @classmethod
+    def folder(cls, path: Path) -> Pack:
+        return cls(path / "knowledge", path / "questions.yaml", path / "vignettes.yaml",
+                   path / "answers_gold.yaml", held_out=True)
+
+
+def _vignette_splits(vignettes: list[dict[str, Any]], held_out: bool
+                     ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Stratified on whether the vignette escalates."""
+    return ([], vignettes) if held_out else split(vignettes, lambda v: v["expect"]["escalate"])
+
+
+def run_eval(pack: Pack, settings: Settings, use_llm: bool = False,
              notes_dir: Path | None = None) -> EvalReport:
-    questions = load_yaml_list(questions_file)
-    vignettes = load_yaml_list(vignettes_file)
+    questions = load_yaml_list(pack.questions)
+    vignettes = load_yaml_list(pack.vignettes)
+    gold = load_gold(pack.gold)
     with tempfile.TemporaryDirectory(prefix="waymark-eval-") as scratch:
         scratch_settings = settings.model_copy(update={"data_dir": Path(scratch)})
-        report = ingest([knowledge], scratch_settings)
-        embeddings = make_embeddings(scratch_settings, for_queries=True)
+        report = ingest([pack.knowledge], scratch_settings)
         if report.failed:
             raise WaymarkError("the pack's knowledge does not ingest cleanly: "
                                + "; ".join(f.error for f in report.failed))
+        embeddings = make_embeddings(scratch_settings, for_queries=True)
         store = open_store(scratch_settings)
         llm = make_llm(scratch_settings) if use_llm else None
         answerer = Answerer(store, embeddings, llm)
-        metrics: dict[str, Any] = {}
+        cases = Cases(store, llm)
+        metrics: dict[str, dict[str, Any]] = {DEV: {}, TEST: {}}
+        baseline: dict[str, dict[str, Any]] = {DEV: {}, TEST: {}}
         misses: list[dict[str, Any]] = []
-        baseline: dict[str, float] = {}
         calibration: dict[str, float] = {}
         if questions:
-            ask, traces = evaluate_ask(answerer, questions)
-            misses += ask.misses
-            metrics.update({k: v for k, v in asdict(ask).items() if k != "misses"})
-            baseline = dense_baseline(store, embeddings, questions)
-            calibration = calibrate(traces)
-        if vignettes:
-            metrics.update(escalation_metrics(answerer, vignettes, misses))
-            metrics.update(evaluate_cases(Cases(store, llm), vignettes, misses))
+            asked = run_questions(answerer, bare_embeddings(scratch_settings), questions, gold,
+                                  DenseBaseline(store, embeddings))
+            where = {q["id"]: TEST for q in questions} if pack.held_out \
+                else split_of(questions, "refuse")
+            for name in (DEV, TEST):
+                metrics[name] = summarise([r for r in asked.runs if where[r.id] == name])
+                baseline[name] = summarise([r for r in asked.baseline if where[r.id] == name])
+            misses += [{**m, "split": where[m["id"]]} for m in asked.misses]
+            calibration = calibrate([t for t in asked.traces if where[t.id] == DEV])
+        for name, group in zip((DEV, TEST), _vignette_splits(vignettes, pack.held_out),
+                               strict=True):
+            if group:
+                found: list[dict[str, Any]] = []
+                metrics[name].update(escalation_metrics(answerer, group, found))
+                metrics[name].update(evaluate_cases(cases, group, found))
+                misses += [{**m, "split": name} for m in found]
         if notes_dir is not None:
-            notes = evaluate_notes(Cases(store, llm), answerer, notes_dir, misses)
+            notes = evaluate_notes(cases, answerer, notes_dir, misses)
             if notes:
-                metrics["notes"] = notes
-    return EvalReport(report.documents, len(questions), len(vignettes), metrics, baseline,
-                      check_bars(metrics, baseline), calibration, misses)
+                metrics[TEST]["notes"] = notes
+    return EvalReport(report.documents, len(questions), len(vignettes), metrics[TEST],
+                      baseline[TEST], metrics[DEV], baseline[DEV],
+                      check_bars(metrics[TEST], baseline[TEST]), calibration, misses)
+
+
+def bare_embeddings(settings: Settings) -> Embeddings:
+    """A query model of its own, so timing the bare query shares no cache with /ask."""
+    if settings.embeddings == "openai":
+        return make_embeddings(settings, for_queries=True)
+    return MiniLMEmbeddings(QUERY_THREADS)
 
 
 def escalation_metrics(answerer: Answerer, vignettes: list[dict[str, Any]],
@@ -156,3 +214,18 @@ def escalation_metrics(answerer: Answerer, vignettes: list[dict[str, Any]],
                 misses.append({"id": vignette["id"], "problem": "escalated without risk"})
     return {"escalation_recall": round(hit / n, 4) if n else 1.0,
             "escalation_false_positive_rate": round(false_alarm / calm, 4) if calm else 0.0}
+
+
+def write_calibration(report: EvalReport, questions: Path) -> Path:
+    """Write the refusal cuts fitted on the dev split, with their provenance."""
+    fitted = report.calibration
+    if not fitted:
+        raise WaymarkError("no refusal cuts could be fitted on the dev split")
+    where = f"dev split of {questions} ({report.dev.get('questions', 0)} questions)"
+    write_cuts(RefusalCuts(fitted["min_dense"], fitted["min_coverage"], fitted["min_sentence"],
+                           where),
+               {"dev_refusal_recall": fitted["refusal_recall"],
+                "dev_false_refusal_rate": fitted["false_refusal_rate"],
+                "fitted_at": dt.date.today().isoformat(),
+                "command": "waymark eval --calibrate"})
+    return CUTS_FILE

@@ -18,10 +18,11 @@ from waymark.asked import Asked, asked
 from waymark.citations import MIN_QUOTE_CHARS, Citation
 from waymark.llm import LLM
 from waymark.naming import Names, names_of
+from waymark.refusal_cuts import shipped_cuts
 from waymark.retrieval import Filters, Hit, HybridRetriever, Passage
 from waymark.sentences import Sentence, clean, normalise_quote, split_sentences
 from waymark.store import Snapshot, Store
-from waymark.terms import content_terms, stem
+from waymark.terms import content_terms, stem, surface_forms
 from waymark.vocabulary import Vocabulary
 
 # A question about research wants the evidence summary of a programme, not its service page.
@@ -34,14 +35,6 @@ _ITEM_END = re.compile(r"(?:[;,]?\s+(?:and|or))?[\s;,.]*$")  # "under five; and"
 ADVISORY = ("Waymark advises; it never decides. Check the cited guidance, use your professional "
             "judgement and discuss decisions with your manager or safeguarding lead.")
 
-# Calibrated on the golden questions (evals/questions.yaml): `waymark eval` prints the cut that
-# refuses the most out-of-scope questions while refusing at most 5% of answerable ones. Refuse
-# when the question uses a word (or only word pairs) no document uses, when the best passage is
-# semantically far from it, or when its distinctive words are mostly absent from the best
-# passages or from every single sentence of them.
-MIN_DENSE = 0.2508
-MIN_COVERAGE = 0.3405
-MIN_SENTENCE = 0.2495
 MIN_PAIRS = 2
 
 ANSWER_WORDS = 120
@@ -99,11 +92,12 @@ class Answerer:
 
     # ------------------------------------------------------------------ term weights
 
-    def weights(self, terms: list[str], snapshot: Snapshot) -> dict[str, float]:
-        """BM25-style inverse document frequency of each term over the stored chunks."""
+    def weights(self, terms: dict[str, str]) -> dict[str, float]:
+        """BM25-style inverse document frequency of each term (stem: the word it was written
+        as) over the stored chunks."""
         weights = {}
-        for term in terms:
-            df, total = self.store.cached_frequency(term)
+        for term, word in terms.items():
+            df, total = self.store.cached_frequency(word)
             weights[term] = math.log(1 + (max(total, 1) - df + 0.5) / (df + 0.5))
         return weights
 
@@ -121,8 +115,9 @@ class Answerer:
         facts = asked(question)
         # "times" in "what times is it open?" asks for a time; it is not a topic to look up
         asking = {stem(w) for f in facts if f.strict for w in f.kind.asking}
-        terms = [t for t in content_terms(question) if t not in asking]
-        weights = self.weights(terms, snapshot)
+        written = {t: w for t, w in surface_forms(question).items() if t not in asking}
+        terms = list(written)
+        weights = self.weights(written)
         answering = self.answering(question, passages, terms, weights, facts, snapshot)
         answering += self.stating(answering, facts)
         candidates = _candidates(answering, passages, terms, weights, facts)
@@ -247,8 +242,9 @@ class Answerer:
         strict = [f for f in facts if f.strict]
         unstated = (strict[0].kind.label if strict and not any(c.states for c in candidates)
                     else "")
-        refused = (bool(unknown) or bool(unstated) or dense < MIN_DENSE
-                   or coverage < MIN_COVERAGE or sentence < MIN_SENTENCE)
+        cuts = shipped_cuts()
+        refused = (bool(unknown) or bool(unstated) or dense < cuts.min_dense
+                   or coverage < cuts.min_coverage or sentence < cuts.min_sentence)
         return Decision(dense, coverage, sentence, refused, missing, unknown, unstated)
 
 

@@ -395,28 +395,47 @@ def evaluate(
     knowledge: Annotated[Path | None, typer.Option(help="Default: knowledge/.")] = None,
     questions: Annotated[Path, typer.Option()] = Path("evals/questions.yaml"),
     vignettes: Annotated[Path, typer.Option()] = Path("evals/vignettes.yaml"),
+    gold: Annotated[Path, typer.Option(help="Gold answering passages per question.")]
+    = Path("evals/answers_gold.yaml"),
+    pack: Annotated[Path | None, typer.Option(help="A held-out pack folder (knowledge/, "
+                                                   "questions.yaml, vignettes.yaml, "
+                                                   "answers_gold.yaml): all of it is test.")]
+    = None,
     notes: Annotated[Path | None, typer.Option(help="Evaluation notes (notes.yaml, "
                                                      "risk_texts.yaml); default evals/notes when "
                                                      "it exists.")] = None,
+    calibrate: Annotated[bool, typer.Option("--calibrate", help="Fit the refusal cuts on the "
+                                                                "dev split and write them to "
+                                                                "waymark/data/refusal_cuts.json.")]
+    = False,
     llm: Annotated[bool, typer.Option("--llm", help="Answer through WAYMARK_LLM_BASE_URL.")]
     = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Measure Waymark on a pack against DESIGN.md's bars (exit 1 when a bar is missed)."""
+    """Measure Waymark on the golden pack (dev beside test) or a held-out pack against
+    DESIGN.md's bars (exit 1 when a bar is missed on test)."""
     from evals.report import print_report
-    from evals.runner import run_eval
+    from evals.runner import Pack, run_eval, write_calibration
 
     settings = get_settings()
     if llm and not settings.llm_base_url:
         err.print("[red]error:[/red] --llm needs WAYMARK_LLM_BASE_URL (and WAYMARK_LLM_MODEL)")
         raise typer.Exit(2)
-    for path in (questions, vignettes):
+    if calibrate and pack is not None:
+        err.print("[red]error:[/red] --calibrate fits on the golden dev split; a held-out pack "
+                  "is never fitted on")
+        raise typer.Exit(2)
+    chosen = Pack.folder(pack) if pack is not None else Pack(
+        knowledge or settings.knowledge_dir, questions, vignettes, gold)
+    for path in (chosen.questions, chosen.vignettes):
         if not path.exists():
             err.print(f"[yellow]warning[/yellow] {path} not found; skipped")
     with _errors():
-        notes_dir = notes or (Path("evals/notes") if Path("evals/notes").is_dir() else None)
-        report = run_eval(knowledge or settings.knowledge_dir, questions, vignettes, settings,
-                          use_llm=llm, notes_dir=notes_dir)
+        notes_dir = None if pack is not None else (
+            notes or (Path("evals/notes") if Path("evals/notes").is_dir() else None))
+        report = run_eval(chosen, settings, use_llm=llm, notes_dir=notes_dir)
+        if calibrate:
+            err.print(f"wrote {write_calibration(report, chosen.questions)}")
     if as_json:
         _print_json(report.to_json())
     else:

@@ -121,6 +121,9 @@ class Names:
         self.acronyms = {name for doc_id, doc in snapshot.documents.items()
                          for name in self.names[doc_id]
                          if len(name) == 1 and name[0] not in _stems(doc.meta.title)}
+        # the lexical index stems its own way: it is asked about the titles' words, not stems
+        self.title_words = {stem(w): w for doc in snapshot.documents.values()
+                            for w in reversed(words(doc.meta.title))}
         self.share = share
         self.spread = spread
         self.sharing: dict[tuple[str, ...], set[str]] = {}
@@ -145,7 +148,8 @@ class Names:
         if own:
             return True  # a word no other document uses is a name, whatever its chunk share
         if run not in self._common:
-            self._common[run] = self.share(" ".join(run)) > MAX_CHUNK_SHARE
+            phrase = " ".join(self.title_words.get(s, s) for s in run)
+            self._common[run] = self.share(phrase) > MAX_CHUNK_SHARE
         return not self._common[run]
 
     def _only_one_uses(self, word: str) -> bool:

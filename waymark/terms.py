@@ -40,8 +40,14 @@ def stem(word: str) -> str:
 
 def content_terms(text: str) -> list[str]:
     """Stems of the words that carry meaning, in order, without repeats."""
-    seen: dict[str, None] = {}
+    return list(surface_forms(text))
+
+
+def surface_forms(text: str) -> dict[str, str]:
+    """Each stem of `content_terms`, in order, with the first word that gave it. The lexical
+    index stems words its own way (Porter), so it is asked about the word, not this stem."""
+    seen: dict[str, str] = {}
     for word in words(text):
         if word not in STOPWORDS and (len(word) > 1 or word.isdigit()):
-            seen.setdefault(stem(word), None)
-    return list(seen)
+            seen.setdefault(stem(word), word)
+    return seen
