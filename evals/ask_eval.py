@@ -14,9 +14,11 @@ from typing import Any
 import numpy as np
 from langchain_chroma import Chroma
 from langchain_core.embeddings import Embeddings
+from sklearn.linear_model import LogisticRegressionCV
 
 from waymark.answer import Answerer, Outcome
 from waymark.citations import MIN_QUOTE_CHARS
+from waymark.refusal import RefusalModel, Signals
 from waymark.retrieval import DEPTH
 from waymark.store import Store
 
@@ -61,10 +63,8 @@ class Trace:
 
     id: str
     refuse: bool
-    dense: float
-    coverage: float
-    sentence: float
-    unknown: bool  # refused whatever the thresholds: an unknown word or an unstated fact
+    signals: Signals | None  # None: no passage retrieved
+    unstated: bool  # refused whatever the model: asks for a fact the guidance never states
 
 
 @dataclass
@@ -194,9 +194,8 @@ def run_questions(answerer: Answerer, bare_embeddings: Embeddings,
             bare_ms=bare_query_ms(store, bare_embeddings, q["question"]))
         _citation_checks(result, texts, run, out.misses)
         out.runs.append(run)
-        out.traces.append(Trace(q["id"], q["refuse"], decision.dense, decision.coverage,
-                                decision.sentence,
-                                bool(decision.unknown) or bool(decision.unstated)))
+        out.traces.append(Trace(q["id"], q["refuse"], decision.signals,
+                                bool(decision.unstated)))
         out.misses += _misses(run, result, outcome)
         if baseline is not None:
             out.baseline.append(baseline.run(q, gold.get(q["id"])))
@@ -216,6 +215,7 @@ def _misses(run: QuestionRun, result: dict[str, Any], outcome: Outcome) -> list[
                        "dense": round(outcome.decision.dense, 3),
                        "coverage": round(outcome.decision.coverage, 3),
                        "sentence": round(outcome.decision.sentence, 3),
+                       "answerable": round(outcome.decision.answerable, 3),
                        "unknown": outcome.decision.unknown,
                        "unstated": outcome.decision.unstated})
     elif not run.expected & run.cited:
@@ -230,43 +230,46 @@ def _misses(run: QuestionRun, result: dict[str, Any], outcome: Outcome) -> list[
 
 
 MAX_FALSE_REFUSALS = 0.05  # calibration never trades more answerable questions than this
+C_GRID = (0.03, 0.1, 0.3, 1.0, 3.0, 10.0)  # regularisation tried by cross-validation on dev
 
 
-def calibrate(traces: list[Trace]) -> dict[str, float]:
-    """Thresholds that refuse as many out-of-scope questions as possible while refusing at most
-    MAX_FALSE_REFUSALS of the answerable ones (questions built around words or word pairs no
-    document uses, or asking for a time or number the answering document never states, are
-    refused whatever the thresholds). A useful cut sits just above some
-    out-of-scope question's value, so only those cuts are tried; among equally good ones the
-    strictest wins (a score threshold that refuses nothing more here is still a safety margin
-    elsewhere); each is then placed halfway to the next answerable question above it."""
-    axes = ("dense", "coverage", "sentence")
-    if not traces:
-        return {}
-    values = np.array([[getattr(t, a) for a in axes] for t in traces])
-    refuse = np.array([t.refuse for t in traces])
-    auto = np.array([t.unknown for t in traces])
-    budget = int(MAX_FALSE_REFUSALS * int((~refuse).sum()))
-    cuts = [np.unique(np.append(values[refuse, i] + 1e-9, 0.0)) for i in range(len(axes))]
-    best: tuple[int, int, tuple[float, ...]] | None = None
-    for d in cuts[0]:
-        below_d = values[:, 0] < d
-        for c in cuts[1]:
-            below_dc = below_d | (values[:, 1] < c)
-            for s_cut in cuts[2]:
-                refused = auto | below_dc | (values[:, 2] < s_cut)
-                wrong = int((refused & ~refuse).sum())
-                right = int((refused & refuse).sum())
-                # on a tie the stricter cut wins: it costs nothing here and keeps a margin
-                if wrong <= budget and (best is None or (right, -wrong) >= (best[0], -best[1])):
-                    best = (right, wrong, (float(d), float(c), float(s_cut)))
-    if best is None:
-        return {}
-    result: dict[str, float] = {}
-    for i, (axis, cut) in enumerate(zip(axes, best[2], strict=True)):
-        above = values[(~refuse) & (values[:, i] >= cut), i]
-        result[f"min_{axis}"] = round(float(cut + above.min()) / 2, 4) \
-            if cut > 0 and above.size else round(float(cut), 4)
-    result["refusal_recall"] = round(best[0] / max(int(refuse.sum()), 1), 4)
-    result["false_refusal_rate"] = round(best[1] / max(int((~refuse).sum()), 1), 4)
-    return result
+def calibrate(traces: list[Trace]) -> tuple[RefusalModel, dict[str, float]] | None:
+    """The refusal model fitted on `traces` (the dev split): logistic regression over the
+    signals (regularisation by 5-fold cross-validation), then the cut that refuses the most
+    out-of-scope questions while refusing at most MAX_FALSE_REFUSALS of the answerable ones
+    (counting those refused for an unstated fact), placed halfway to the next answerable
+    question so that it leans to answering."""
+    scored = [t for t in traces if t.signals is not None and not t.unstated]
+    labels = [not t.refuse for t in scored]
+    if len(set(labels)) < 2 or min(labels.count(True), labels.count(False)) < 5:
+        return None
+    x = np.array([t.signals.vector() for t in scored if t.signals is not None])
+    fit = LogisticRegressionCV(Cs=list(C_GRID), cv=5, scoring="neg_log_loss",
+                               class_weight="balanced").fit(x, labels)
+    probability = fit.predict_proba(x)[:, 1]
+    answerable = sum(not t.refuse for t in traces)
+    budget = int(MAX_FALSE_REFUSALS * answerable) - sum(
+        t.unstated and not t.refuse for t in traces)
+    refuse = ~np.array(labels)
+    best_cut, best_right = 0.0, -1
+    for cut in np.unique(probability):
+        wrong = int(((probability < cut) & ~refuse).sum())
+        right = int(((probability < cut) & refuse).sum())
+        if wrong <= budget and right > best_right:
+            best_cut, best_right = float(cut), right
+    above = probability[~refuse & (probability >= best_cut)]
+    below = probability[probability < best_cut]
+    if above.size and below.size:
+        best_cut = (float(below.max()) + float(above.min())) / 2
+    refused = (probability < best_cut)
+    model = RefusalModel(tuple(round(float(w), 4) for w in fit.coef_[0]),
+                         round(float(fit.intercept_[0]), 4), round(best_cut, 4))
+    unstated_right = sum(t.unstated and t.refuse for t in traces)
+    unstated_wrong = sum(t.unstated and not t.refuse for t in traces)
+    out_of_scope = sum(t.refuse for t in traces)
+    return model, {
+        "C": float(fit.C_[0]),
+        "refusal_recall": round((int((refused & refuse).sum()) + unstated_right)
+                                / max(out_of_scope, 1), 4),
+        "false_refusal_rate": round((int((refused & ~refuse).sum()) + unstated_wrong)
+                                    / max(answerable, 1), 4)}

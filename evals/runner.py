@@ -23,7 +23,7 @@ from waymark.config import Settings
 from waymark.embeddings import QUERY_THREADS, MiniLMEmbeddings, make_embeddings
 from waymark.errors import WaymarkError
 from waymark.llm import make_llm
-from waymark.refusal_cuts import CUTS_FILE, RefusalCuts, write_cuts
+from waymark.refusal import MODEL_FILE, RefusalModel, write_model
 from waymark.store import open_store
 
 # (metric, comparison, bar): DESIGN.md's bars, plus a false-refusal ceiling of our own so that
@@ -70,7 +70,7 @@ class EvalReport:
     dev: dict[str, Any] = field(default_factory=dict)
     baseline_dev: dict[str, Any] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
-    calibration: dict[str, float] = field(default_factory=dict)
+    calibration: dict[str, Any] = field(default_factory=dict)
     misses: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
@@ -162,7 +162,7 @@ def run_eval(pack: Pack, settings: Settings, use_llm: bool = False,
         metrics: dict[str, dict[str, Any]] = {DEV: {}, TEST: {}}
         baseline: dict[str, dict[str, Any]] = {DEV: {}, TEST: {}}
         misses: list[dict[str, Any]] = []
-        calibration: dict[str, float] = {}
+        calibration: dict[str, Any] = {}
         if questions:
             asked = run_questions(answerer, bare_embeddings(scratch_settings), questions, gold,
                                   DenseBaseline(store, embeddings))
@@ -172,7 +172,9 @@ def run_eval(pack: Pack, settings: Settings, use_llm: bool = False,
                 metrics[name] = summarise([r for r in asked.runs if where[r.id] == name])
                 baseline[name] = summarise([r for r in asked.baseline if where[r.id] == name])
             misses += [{**m, "split": where[m["id"]]} for m in asked.misses]
-            calibration = calibrate([t for t in asked.traces if where[t.id] == DEV])
+            fitted = calibrate([t for t in asked.traces if where[t.id] == DEV])
+            if fitted is not None:
+                calibration = {**fitted[0].to_json(), **fitted[1]}
         for name, group in zip((DEV, TEST), _vignette_splits(vignettes, pack.held_out),
                                strict=True):
             if group:
@@ -217,15 +219,14 @@ def escalation_metrics(answerer: Answerer, vignettes: list[dict[str, Any]],
 
 
 def write_calibration(report: EvalReport, questions: Path) -> Path:
-    """Write the refusal cuts fitted on the dev split, with their provenance."""
+    """Write the refusal model fitted on the dev split, with its provenance."""
     fitted = report.calibration
     if not fitted:
-        raise WaymarkError("no refusal cuts could be fitted on the dev split")
+        raise WaymarkError("no refusal model could be fitted on the dev split")
     where = f"dev split of {questions} ({report.dev.get('questions', 0)} questions)"
-    write_cuts(RefusalCuts(fitted["min_dense"], fitted["min_coverage"], fitted["min_sentence"],
-                           where),
-               {"dev_refusal_recall": fitted["refusal_recall"],
-                "dev_false_refusal_rate": fitted["false_refusal_rate"],
-                "fitted_at": dt.date.today().isoformat(),
-                "command": "waymark eval --calibrate"})
-    return CUTS_FILE
+    model = RefusalModel(tuple(fitted["weights"]), fitted["bias"], fitted["cut"], where)
+    write_model(model, {"C": fitted["C"], "dev_refusal_recall": fitted["refusal_recall"],
+                        "dev_false_refusal_rate": fitted["false_refusal_rate"],
+                        "fitted_at": dt.date.today().isoformat(),
+                        "command": "waymark eval --calibrate"})
+    return MODEL_FILE

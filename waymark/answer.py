@@ -13,12 +13,11 @@ from typing import Any
 
 from langchain_core.embeddings import Embeddings
 
-from waymark import escalation
+from waymark import escalation, refusal
 from waymark.asked import Asked, asked
 from waymark.citations import MIN_QUOTE_CHARS, Citation
 from waymark.llm import LLM
 from waymark.naming import Names, names_of
-from waymark.refusal_cuts import shipped_cuts
 from waymark.retrieval import Filters, Hit, HybridRetriever, Passage
 from waymark.sentences import Sentence, clean, normalise_quote, split_sentences
 from waymark.store import Snapshot, Store
@@ -35,7 +34,6 @@ _ITEM_END = re.compile(r"(?:[;,]?\s+(?:and|or))?[\s;,.]*$")  # "under five; and"
 ADVISORY = ("Waymark advises; it never decides. Check the cited guidance, use your professional "
             "judgement and discuss decisions with your manager or safeguarding lead.")
 
-MIN_PAIRS = 2
 
 ANSWER_WORDS = 120
 PASSAGES = 5
@@ -75,6 +73,8 @@ class Decision:
     missing: list[str] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)  # words no document uses
     unstated: str = ""  # the kind of fact asked for that the answering document never states
+    signals: refusal.Signals | None = None
+    answerable: float = 0.0  # the refusal model's probability that the guidance answers
 
 
 @dataclass
@@ -223,12 +223,10 @@ class Answerer:
         asking = {w for f in facts for w in f.kind.asking}
         unknown = [w for w in self.vocabulary(snapshot).unknown(question) if w not in asking]
         pairs = [p for p in Vocabulary.word_pairs(question) if not set(p.split()) & asking]
-        if len(pairs) >= MIN_PAIRS and not any(self.store.phrase_exists(p) for p in pairs):
-            # every word is known, but no document puts any two of them together
-            unknown = unknown or pairs
+        unseen = [p for p in pairs if not self.store.phrase_exists(p)]
         if not passages:
             return Decision(0.0, 0.0, 0.0, True, terms, unknown)
-        dense = max(p.dense_score for p in passages[:3])
+        dense = max(p.dense_score for p in passages)
         # a passage speaks for its document's title, names ("IY") and headings too
         present = set().union(*(
             {*content_terms(" ".join([p.doc.meta.title, *p.section, p.text])),
@@ -237,15 +235,21 @@ class Answerer:
         coverage = sum(w for t, w in weights.items() if t in present) / total if terms else 0.0
         sentence = max((c.about for c in candidates), default=0.0)
         missing = [t for t in terms if t not in present]
+        reference = refusal.reference(self.store, self.retriever.embeddings, snapshot)
+        signals = refusal.Signals(
+            dense, reference.z(dense), coverage, sentence,
+            max((weights[t] for t in missing), default=0.0) / total,
+            sum(weights.get(stem(w), 0.0) for w in unknown) / total,
+            len(unseen) / len(pairs) if pairs else 0.0, len(terms))
+        model = refusal.shipped_model()
         # "how many health visitors work in NB7?": guidance that never states such a number
         # cannot answer, however close its words are
         strict = [f for f in facts if f.strict]
         unstated = (strict[0].kind.label if strict and not any(c.states for c in candidates)
                     else "")
-        cuts = shipped_cuts()
-        refused = (bool(unknown) or bool(unstated) or dense < cuts.min_dense
-                   or coverage < cuts.min_coverage or sentence < cuts.min_sentence)
-        return Decision(dense, coverage, sentence, refused, missing, unknown, unstated)
+        refused = bool(unstated) or model.refuses(signals)
+        return Decision(dense, coverage, sentence, refused, missing, unknown, unstated, signals,
+                        model.answerable(signals))
 
 
 def _distinct_docs(passages: list[Passage]) -> list[Passage]:

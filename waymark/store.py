@@ -475,6 +475,18 @@ class Store:
         return [(cid, 1.0 - float(dist))
                 for cid, dist in zip(result["ids"][0], result["distances"][0], strict=True)]
 
+    def best_cosines(self, vectors: list[list[float]], keys: Sequence[str]) -> list[float]:
+        """For each query vector, the best cosine of a chunk among versions `keys` (one batched
+        query)."""
+        if not keys or not vectors:
+            return [0.0] * len(vectors)
+        where = {"version_key": keys[0]} if len(keys) == 1 else \
+            {"version_key": {"$in": list(keys)}}
+        with self._vectors() as collection:
+            result = collection.query(query_embeddings=vectors, n_results=1,
+                                      include=["distances"], where=where)
+        return [1.0 - float(found[0]) if found else 0.0 for found in result["distances"]]
+
     def lexical_search(self, query: str, k: int, keys: Sequence[str],
                        whole_base: bool = False) -> list[tuple[int, float]]:
         """(chunk rowid, BM25 score, higher is better) among versions `keys`.
