@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import statistics
 import time
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -172,10 +173,11 @@ def _citation_checks(result: dict[str, Any], texts: dict[str, str], run: Questio
                            "doc_id": citation["doc_id"]})
 
 
-def run_questions(answerer: Answerer, bare_embeddings: Embeddings,
+def run_questions(answerer: Answerer, bare_embeddings: Embeddings | None,
                   questions: list[dict[str, Any]], gold: dict[str, Any],
                   baseline: DenseBaseline | None = None) -> AskRun:
-    """Every question through Waymark (and the baseline), timed beside its bare query."""
+    """Every question through Waymark (and the baseline), timed beside its bare query (when
+    `bare_embeddings` is given)."""
     out = AskRun()
     store = answerer.store
     texts = {doc.doc_id: norm(store.document_text(doc.doc_id) or "")
@@ -191,7 +193,7 @@ def run_questions(answerer: Answerer, bare_embeddings: Embeddings,
             [p.doc.doc_id for p in outcome.passages[:TOP_K]],
             {c["doc_id"] for c in result["citations"]}, result["refused"],
             carries_gold(said, gold.get(q["id"])), latency_ms=latency,
-            bare_ms=bare_query_ms(store, bare_embeddings, q["question"]))
+            bare_ms=bare_query_ms(store, bare_embeddings, q["question"]) if bare_embeddings else 0)
         _citation_checks(result, texts, run, out.misses)
         out.runs.append(run)
         out.traces.append(Trace(q["id"], q["refuse"], decision.signals,
@@ -244,8 +246,10 @@ def calibrate(traces: list[Trace]) -> tuple[RefusalModel, dict[str, float]] | No
     if len(set(labels)) < 2 or min(labels.count(True), labels.count(False)) < 5:
         return None
     x = np.array([t.signals.vector() for t in scored if t.signals is not None])
-    fit = LogisticRegressionCV(Cs=list(C_GRID), cv=5, scoring="neg_log_loss",
-                               class_weight="balanced").fit(x, labels)
+    with warnings.catch_warnings():  # scikit-learn 1.8 announces a change of attributes
+        warnings.simplefilter("ignore", FutureWarning)
+        fit = LogisticRegressionCV(Cs=list(C_GRID), cv=5, scoring="neg_log_loss",
+                                   class_weight="balanced").fit(x, labels)
     probability = fit.predict_proba(x)[:, 1]
     answerable = sum(not t.refuse for t in traces)
     budget = int(MAX_FALSE_REFUSALS * answerable) - sum(

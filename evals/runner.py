@@ -18,12 +18,12 @@ from evals.notes_eval import evaluate_notes
 from evals.splits import DEV, TEST, split, split_of
 from ingest.pipeline import ingest
 from waymark.answer import Answerer
+from waymark.calibration import UNFITTED, AnswerCalibration
 from waymark.cases import Cases
 from waymark.config import Settings
 from waymark.embeddings import QUERY_THREADS, MiniLMEmbeddings, make_embeddings
 from waymark.errors import WaymarkError
 from waymark.llm import make_llm
-from waymark.refusal import MODEL_FILE, RefusalModel, write_model
 from waymark.store import open_store
 
 # (metric, comparison, bar): DESIGN.md's bars, plus a false-refusal ceiling of our own so that
@@ -173,7 +173,7 @@ def run_eval(pack: Pack, settings: Settings, use_llm: bool = False,
                 baseline[name] = summarise([r for r in asked.baseline if where[r.id] == name])
             misses += [{**m, "split": where[m["id"]]} for m in asked.misses]
             fitted = calibrate([t for t in asked.traces if where[t.id] == DEV])
-            if fitted is not None:
+            if fitted is not None:  # what a refit on dev would give, for the report
                 calibration = {**fitted[0].to_json(), **fitted[1]}
         for name, group in zip((DEV, TEST), _vignette_splits(vignettes, pack.held_out),
                                strict=True):
@@ -218,15 +218,24 @@ def escalation_metrics(answerer: Answerer, vignettes: list[dict[str, Any]],
             "escalation_false_positive_rate": round(false_alarm / calm, 4) if calm else 0.0}
 
 
-def write_calibration(report: EvalReport, questions: Path) -> Path:
-    """Write the refusal model fitted on the dev split, with its provenance."""
-    fitted = report.calibration
-    if not fitted:
+def calibrate_answers(pack: Pack, settings: Settings) -> tuple[AnswerCalibration,
+                                                               dict[str, Any]]:
+    """The answer pipeline's constants fitted on the dev split of `pack`'s questions: the
+    refusal model over the signals of the dev questions, answered without refusing."""
+    questions, gold = load_yaml_list(pack.questions), load_gold(pack.gold)
+    dev, _ = split(questions, "refuse")
+    with tempfile.TemporaryDirectory(prefix="waymark-calibrate-") as scratch:
+        scratch_settings = settings.model_copy(update={"data_dir": Path(scratch)})
+        ingest([pack.knowledge], scratch_settings)
+        answerer = Answerer(open_store(scratch_settings),
+                            make_embeddings(scratch_settings, for_queries=True),
+                            fitted=UNFITTED)
+        fitted = calibrate(run_questions(answerer, None, dev, gold).traces)
+    if fitted is None:
         raise WaymarkError("no refusal model could be fitted on the dev split")
-    where = f"dev split of {questions} ({report.dev.get('questions', 0)} questions)"
-    model = RefusalModel(tuple(fitted["weights"]), fitted["bias"], fitted["cut"], where)
-    write_model(model, {"C": fitted["C"], "dev_refusal_recall": fitted["refusal_recall"],
-                        "dev_false_refusal_rate": fitted["false_refusal_rate"],
-                        "fitted_at": dt.date.today().isoformat(),
-                        "command": "waymark eval --calibrate"})
-    return MODEL_FILE
+    model, stats = fitted
+    return AnswerCalibration(model), {
+        "fitted_on": f"dev split of {pack.questions} ({len(dev)} questions)",
+        "refusal_C": stats["C"], "dev_refusal_recall": stats["refusal_recall"],
+        "dev_false_refusal_rate": stats["false_refusal_rate"],
+        "fitted_at": dt.date.today().isoformat(), "command": "waymark eval --calibrate"}

@@ -14,8 +14,8 @@ from waymark.answer import Answerer
 from waymark.asked import asked
 from waymark.config import Settings
 from waymark.naming import names_of
+from waymark.question import read_question
 from waymark.store import open_store
-from waymark.terms import surface_forms
 
 
 @pytest.fixture
@@ -240,7 +240,6 @@ def test_the_document_holding_the_closest_sentence_answers(
     # as in a larger knowledge base, the service page ranks a little ahead
     ranked = sorted((replace(p, score=1.0 if p.doc.doc_id == "x-help" else 0.8)
                      for p in passages), key=lambda p: -p.score)
-    written = surface_forms(question)
-    chosen = answerer.answering(question, ranked, list(written), answerer.weights(written),
-                                asked(question), snapshot)
+    read = read_question(question, answerer.store)
+    chosen = answerer.answering(read, ranked, snapshot)
     assert {p.doc.doc_id for p in chosen} == {"x-fit"}

@@ -404,9 +404,10 @@ def evaluate(
     notes: Annotated[Path | None, typer.Option(help="Evaluation notes (notes.yaml, "
                                                      "risk_texts.yaml); default evals/notes when "
                                                      "it exists.")] = None,
-    calibrate: Annotated[bool, typer.Option("--calibrate", help="Fit the refusal cuts on the "
-                                                                "dev split and write them to "
-                                                                "waymark/data/refusal_cuts.json.")]
+    calibrate: Annotated[bool, typer.Option("--calibrate", help="Fit the answer constants on "
+                                                                "the dev split first (writes "
+                                                                "waymark/data/"
+                                                                "answer_calibration.json).")]
     = False,
     llm: Annotated[bool, typer.Option("--llm", help="Answer through WAYMARK_LLM_BASE_URL.")]
     = False,
@@ -415,7 +416,9 @@ def evaluate(
     """Measure Waymark on the golden pack (dev beside test) or a held-out pack against
     DESIGN.md's bars (exit 1 when a bar is missed on test)."""
     from evals.report import print_report
-    from evals.runner import Pack, run_eval, write_calibration
+    from evals.runner import Pack, calibrate_answers, run_eval
+    from waymark.calibration import CALIBRATION_FILE
+    from waymark.calibration import write as write_calibration
 
     settings = get_settings()
     if llm and not settings.llm_base_url:
@@ -431,11 +434,13 @@ def evaluate(
         if not path.exists():
             err.print(f"[yellow]warning[/yellow] {path} not found; skipped")
     with _errors():
+        if calibrate:
+            fitted, provenance = calibrate_answers(chosen, settings)
+            write_calibration(fitted, provenance)
+            err.print(f"wrote {CALIBRATION_FILE} ({provenance['fitted_on']})")
         notes_dir = None if pack is not None else (
             notes or (Path("evals/notes") if Path("evals/notes").is_dir() else None))
         report = run_eval(chosen, settings, use_llm=llm, notes_dir=notes_dir)
-        if calibrate:
-            err.print(f"wrote {write_calibration(report, chosen.questions)}")
     if as_json:
         _print_json(report.to_json())
     else:

@@ -9,7 +9,7 @@ other domains, the domain's words in other senses, neighbouring public services,
 facts guidance never states), and a question's best cosine counts by how far it stands above
 theirs. The other signals are shares of the question's own words, so they transfer as they are.
 The model's weights and cut are fitted on the dev split of the golden questions by
-`waymark eval --calibrate` and shipped with their provenance (`data/refusal_model.json`).
+`waymark eval --calibrate` and shipped with their provenance (`waymark/calibration.py`).
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ from waymark.store import Snapshot, Store
 
 DATA = Path(__file__).parent / "data"
 BANK_FILE = DATA / "out_of_scope.jsonl"
-MODEL_FILE = DATA / "refusal_model.json"
 FEATURES = ("dense_z", "coverage", "sentence", "missing_max", "unknown", "unseen_pairs",
             "log_words")
 
@@ -58,7 +57,6 @@ class RefusalModel:
     weights: tuple[float, ...]
     bias: float
     cut: float
-    fitted_on: str = ""
 
     def answerable(self, signals: Signals) -> float:
         z = self.bias + sum(w * x for w, x in zip(self.weights, signals.vector(), strict=True))
@@ -69,22 +67,17 @@ class RefusalModel:
 
     def to_json(self) -> dict[str, Any]:
         return {"features": list(FEATURES), "weights": list(self.weights), "bias": self.bias,
-                "cut": self.cut, "fitted_on": self.fitted_on}
+                "cut": self.cut}
+
+    @classmethod
+    def from_json(cls, record: dict[str, Any]) -> RefusalModel:
+        if tuple(record["features"]) != FEATURES:
+            raise ValueError("the refusal model was fitted on other signals: run "
+                             "waymark eval --calibrate")
+        return cls(tuple(record["weights"]), record["bias"], record["cut"])
 
 
-@cache
-def shipped_model() -> RefusalModel:
-    record = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
-    if tuple(record["features"]) != FEATURES:
-        raise ValueError(f"{MODEL_FILE}: fitted on other features; run waymark eval --calibrate")
-    return RefusalModel(tuple(record["weights"]), record["bias"], record["cut"],
-                        record["fitted_on"])
-
-
-def write_model(model: RefusalModel, provenance: dict[str, Any], path: Path = MODEL_FILE) -> None:
-    path.write_text(json.dumps({**model.to_json(), **provenance}, indent=2) + "\n",
-                    encoding="utf-8")
-    shipped_model.cache_clear()
+NEVER_REFUSES = RefusalModel((0.0,) * len(FEATURES), 0.0, 0.0)
 
 
 @cache

@@ -1,0 +1,75 @@
+"""Every sentence of the answering passages, scored: the question's weighted words it holds,
+the rank of its passage, and whether it states the kind of fact asked for."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from waymark.citations import MIN_QUOTE_CHARS
+from waymark.naming import names_of
+from waymark.question import Question
+from waymark.retrieval import Passage
+from waymark.sentences import Sentence, normalise_quote, split_sentences
+from waymark.terms import content_terms, stem
+
+RANK_WEIGHT = 0.3  # a sentence's score: its overlap, plus this much for a top-ranked passage
+STATES_BONUS = 0.3  # a sentence stating the kind of fact asked for ("because ...") ranks higher
+STRICT_BONUS = 1.0  # ... and one stating a time, number or amount asked for leads the answer
+
+
+@dataclass
+class Candidate:
+    passage: Passage
+    rank: int
+    sentence: Sentence
+    overlap: float  # share of the question's weighted words the sentence holds
+    score: float
+    about: float  # the overlap counting the document's names as held by every sentence
+    standing: float  # what the rank of its passage adds to its score
+    states: bool = False  # states the kind of fact the question asks for
+    leads: bool = False  # ... a time, number, amount or contact: it opens the answer
+
+
+def candidates(question: Question, answering: list[Passage], passages: list[Passage]
+               ) -> list[Candidate]:
+    """Every sentence of the answering passages, scored; `passages` (all retrieved) set the
+    scale of a passage's rank."""
+    top = passages[0].score if passages else 1.0
+    found = []
+    for rank, passage in enumerate(answering):
+        title = passage.doc.meta.title
+        named = name_words(passage)
+        for sentence in split_sentences(passage.text, passage.start):
+            if sentence.is_heading or (len(normalise_quote(sentence.text)) < MIN_QUOTE_CHARS
+                                       and not sentence.text.rstrip().endswith(":")):
+                continue  # a short lead-in ("Young women who:") stays: its items need it
+            # a sentence also speaks for the headings it stands under, and for its document's
+            # names when deciding whether the guidance answers at all ("IY age range")
+            section, _ = passage.locate(sentence.start)
+            have = {stem(w) for w in content_terms(" ".join([sentence.text, *section]))}
+            overlap = _share(question, have)
+            about = _share(question, have | named)
+            context = " ".join([title, *section[-1:]])
+            stated = [f for f in question.facts if f.stated_in(sentence.text, context)]
+            bonus = max((STRICT_BONUS if f.strict else STATES_BONUS for f in stated), default=0.0)
+            standing = RANK_WEIGHT * passage.score / top
+            found.append(Candidate(passage, rank, sentence, overlap, overlap + standing + bonus,
+                                   about, standing, bool(stated),
+                                   any(f.strict for f in stated)))
+    return found
+
+
+def _share(question: Question, have: set[str] | frozenset[str]) -> float:
+    return sum(question.weights[t] for t in question.terms if t in have) / question.total
+
+
+def name_words(passage: Passage) -> frozenset[str]:
+    """The words of the names its document's title gives it ("incredible", "year", "iy")."""
+    return _title_name_words(passage.doc.meta.title)
+
+
+@lru_cache(maxsize=4096)
+def _title_name_words(title: str) -> frozenset[str]:
+    # asked of every passage of every question: parse each title once
+    return frozenset(w for name in names_of(title) for w in name)
