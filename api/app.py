@@ -85,9 +85,12 @@ def _web(app: FastAPI) -> None:
 
 def _routes(app: FastAPI, settings: Settings) -> None:  # noqa: C901 - one place for every route
     @app.get("/health")
-    def health(store: StoreDep) -> dict[str, Any]:
+    def health(store: StoreDep, answerer: AnswererDep) -> dict[str, Any]:
         documents, chunks = store.counts()
-        return {"status": "ok", "documents": documents, "chunks": chunks}
+        body: dict[str, Any] = {"status": "ok", "documents": documents, "chunks": chunks}
+        if chunks:  # how this knowledge base is read for refusal (worked out once per ingest)
+            body["refusal"] = answerer.refusal_reference()
+        return body
 
     @app.get("/me")
     def me(who: Practitioner) -> dict[str, str]:

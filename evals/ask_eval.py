@@ -84,6 +84,7 @@ class QuestionRun:
     cited_expected: int = 0
     latency_ms: float = 0.0
     bare_ms: float = 0.0
+    by_llm: bool = False  # answered by the LLM (not the extractive fallback)
 
 
 @dataclass
@@ -120,6 +121,8 @@ def summarise(runs: list[QuestionRun]) -> dict[str, Any]:
         "refusal_recall": _share(sum(r.refused for r in out_of_scope), len(out_of_scope)),
         "false_refusal_rate": _share(sum(r.refused for r in answerable), len(answerable)),
     }
+    if any(r.by_llm for r in runs):
+        metrics["llm_answers"] = _share(sum(r.by_llm for r in answered), len(answered))
     latencies = [r.latency_ms for r in runs if r.latency_ms]
     bare = [r.bare_ms for r in runs if r.bare_ms]
     if latencies:
@@ -193,6 +196,7 @@ def run_questions(answerer: Answerer, bare_embeddings: Embeddings | None,
             [p.doc.doc_id for p in outcome.passages[:TOP_K]],
             {c["doc_id"] for c in result["citations"]}, result["refused"],
             carries_gold(said, gold.get(q["id"])), latency_ms=latency,
+            by_llm=result.get("mode") == "llm",
             bare_ms=bare_query_ms(store, bare_embeddings, q["question"]) if bare_embeddings else 0)
         _citation_checks(result, texts, run, out.misses)
         out.runs.append(run)

@@ -234,8 +234,7 @@ def calibrate_answers(pack: Pack, settings: Settings) -> tuple[AnswerCalibration
     if fitted is None:
         raise WaymarkError("no refusal model could be fitted on the dev split")
     model, stats = fitted
-    return AnswerCalibration(model), {
-        "fitted_on": f"dev split of {pack.questions} ({len(dev)} questions)",
+    return AnswerCalibration(model, f"dev split of {pack.questions} ({len(dev)} questions)"), {
         "refusal_C": stats["C"], "dev_refusal_recall": stats["refusal_recall"],
         "dev_false_refusal_rate": stats["false_refusal_rate"],
         "fitted_at": dt.date.today().isoformat(), "command": "waymark eval --calibrate"}

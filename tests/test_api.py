@@ -27,7 +27,14 @@ def server(kb: Path, settings: Settings, embeddings: CountingEmbeddings) -> Iter
 def test_health_counts_documents_and_chunks(server: str) -> None:
     reply = httpx.get(f"{server}/health")
     assert reply.status_code == 200
-    assert reply.json() == {"status": "ok", "documents": 2, "chunks": 2}
+    body = reply.json()
+    assert {k: body[k] for k in ("status", "documents", "chunks")} == {
+        "status": "ok", "documents": 2, "chunks": 2}
+    # the knowledge base's own out-of-scope reference for refusal, probed at first use
+    refusal = body["refusal"]
+    assert refusal["probes"] >= 200
+    assert -1.0 <= refusal["cosine_p50"] <= refusal["cosine_p90"] <= refusal["cosine_max"] <= 1.0
+    assert refusal["model_fitted_on"].startswith("dev split of")
 
 
 def test_sources_lists_documents_with_stale_flag(server: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 
 from evals.ask_eval import Trace, calibrate, reciprocal_rank
 from evals.runner import check_bars
+from waymark.refusal import FEATURES, Reference, Signals
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -53,15 +55,41 @@ def test_bar_checks_fail_on_a_miss_and_on_not_beating_the_baseline() -> None:
     assert failures == ["notes (test split) escalation_recall = 0.9 misses the floor >= 0.95"]
 
 
-def test_reciprocal_rank_and_calibration() -> None:
+def test_reciprocal_rank() -> None:
     assert reciprocal_rank(["a", "b", "c"], {"c"}) == pytest.approx(1 / 3)
     assert reciprocal_rank(["a"], {"z"}) == 0.0
-    traces = [Trace("in1", False, 0.6, 0.9, 0.8, False), Trace("in2", False, 0.5, 0.7, 0.6, False),
-              Trace("out1", True, 0.3, 0.2, 0.1, False), Trace("out2", True, 0.4, 0.9, 0.5, True)]
-    cut = calibrate(traces)
-    assert cut["refusal_recall"] == 1.0 and cut["false_refusal_rate"] == 0.0
-    # any one axis separates them; of equally good cuts the strictest is kept on every axis,
-    # halfway between the last out-of-scope value below and the answerable one above
-    assert cut["min_dense"] == pytest.approx(0.45)
-    assert cut["min_coverage"] == pytest.approx(0.45)
-    assert cut["min_sentence"] == pytest.approx(0.55)
+
+
+def _signals(coverage: float, unknown: float) -> Signals:
+    return Signals(dense=0.5, dense_z=3.0, coverage=coverage, sentence=coverage,
+                   missing_max=1 - coverage, unknown=unknown, unseen_pairs=unknown, words=6)
+
+
+def test_calibration_separates_and_leans_to_answering() -> None:
+    rng = random.Random(7)
+    traces = [Trace(f"in{i}", False, _signals(rng.uniform(0.5, 1.0), rng.uniform(0, 0.2)), False)
+              for i in range(40)]
+    traces += [Trace(f"out{i}", True, _signals(rng.uniform(0.0, 0.4), rng.uniform(0.3, 1.0)),
+                     False) for i in range(20)]
+    traces.append(Trace("unstated", True, _signals(0.9, 0.0), True))
+    fitted = calibrate(traces)
+    assert fitted is not None
+    model, stats = fitted
+    assert stats["refusal_recall"] == 1.0 and stats["false_refusal_rate"] == 0.0
+    # more of the question's words held, fewer unknown: more likely answerable
+    assert model.answerable(_signals(0.9, 0.0)) > model.answerable(_signals(0.2, 0.8))
+    assert model.weights[FEATURES.index("coverage")] > 0
+    assert model.weights[FEATURES.index("unknown")] < 0
+    # the cut sits between the two groups, not on the last out-of-scope question
+    outside = max(model.answerable(t.signals) for t in traces
+                  if t.refuse and t.signals and not t.unstated)
+    inside = min(model.answerable(t.signals) for t in traces if not t.refuse and t.signals)
+    assert outside < model.cut < inside
+    assert calibrate(traces[:3]) is None  # too few of each to fit
+
+
+def test_reference_places_a_cosine_among_the_probes() -> None:
+    reference = Reference([0.1, 0.2, 0.3, 0.2])
+    assert reference.z(0.2) == pytest.approx(0.0)
+    assert reference.z(0.6) > 4
+    assert Reference([]).z(0.9) == 0.0

@@ -106,6 +106,13 @@ class Answerer:
             result["citations"] = [c.to_json(n) for n, c in enumerate(citations, start=1)]
         return Outcome(result, passages, decision)
 
+    def refusal_reference(self) -> dict[str, Any]:
+        """How this knowledge base reads for refusal: its out-of-scope reference and where the
+        model was fitted (for /health)."""
+        snapshot = self.store.snapshot()
+        found = refusal.reference(self.store, self.retriever.embeddings, snapshot)
+        return {**found.to_json(), "model_fitted_on": calibration.shipped().fitted_on}
+
     def answering(self, question: Question, passages: list[Passage],
                   snapshot: Snapshot) -> list[Passage]:
         """The passages of the one document the answer draws on (mixing documents is how

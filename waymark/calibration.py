@@ -20,9 +20,10 @@ CALIBRATION_FILE = Path(__file__).parent / "data" / "answer_calibration.json"
 @dataclass(frozen=True)
 class AnswerCalibration:
     refusal: RefusalModel
+    fitted_on: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        return {"refusal": self.refusal.to_json()}
+        return {"refusal": self.refusal.to_json(), "fitted_on": self.fitted_on}
 
 
 UNFITTED = AnswerCalibration(NEVER_REFUSES)
@@ -31,7 +32,8 @@ UNFITTED = AnswerCalibration(NEVER_REFUSES)
 @cache
 def shipped() -> AnswerCalibration:
     record = json.loads(CALIBRATION_FILE.read_text(encoding="utf-8"))
-    return AnswerCalibration(RefusalModel.from_json(record["refusal"]))
+    return AnswerCalibration(RefusalModel.from_json(record["refusal"]),
+                             record.get("fitted_on", ""))
 
 
 def write(calibration: AnswerCalibration, provenance: dict[str, Any],

@@ -437,7 +437,7 @@ def evaluate(
         if calibrate:
             fitted, provenance = calibrate_answers(chosen, settings)
             write_calibration(fitted, provenance)
-            err.print(f"wrote {CALIBRATION_FILE} ({provenance['fitted_on']})")
+            err.print(f"wrote {CALIBRATION_FILE} ({fitted.fitted_on})")
         notes_dir = None if pack is not None else (
             notes or (Path("evals/notes") if Path("evals/notes").is_dir() else None))
         report = run_eval(chosen, settings, use_llm=llm, notes_dir=notes_dir)

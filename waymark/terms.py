@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from waymark.phrases import words
 
 # Function words and question scaffolding: they say nothing about what the guidance must cover.
@@ -27,6 +29,7 @@ _SUFFIXES = ("ations", "ation", "ions", "ion", "ments", "ment", "ness", "ances",
 _VOWELS = set("aeiou")
 
 
+@lru_cache(maxsize=1 << 16)  # every word of every retrieved sentence passes here
 def stem(word: str) -> str:
     """A light suffix stripper: 'attending', 'attendance' and 'attends' all give 'attend'."""
     for suffix in _SUFFIXES:
@@ -40,7 +43,12 @@ def stem(word: str) -> str:
 
 def content_terms(text: str) -> list[str]:
     """Stems of the words that carry meaning, in order, without repeats."""
-    return list(surface_forms(text))
+    return list(_content_terms(text))
+
+
+@lru_cache(maxsize=4096)  # the same passages come back for many questions
+def _content_terms(text: str) -> tuple[str, ...]:
+    return tuple(surface_forms(text))
 
 
 def surface_forms(text: str) -> dict[str, str]:
