@@ -52,7 +52,11 @@ def print_report(report: EvalReport, console: Console) -> None:
         console.print(f"refusal cuts fitted on the dev split: {report.calibration}")
     for miss in report.misses[:40]:
         console.print(f"[yellow]miss[/yellow] {miss}", highlight=False)
+    for gap in report.below_target:
+        console.print(f"[yellow]below the DESIGN.md bar[/yellow] {gap}")
     for failure in report.failures:
         console.print(f"[red]FAIL[/red] {failure}")
-    if not report.failures:
+    if not report.failures and not report.below_target:
         console.print("[green]every bar met[/green]")
+    elif not report.failures:
+        console.print("[green]no floor missed[/green] (the bars above are still to reach)")

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from evals.ask_eval import Trace, calibrate, reciprocal_rank
-from evals.runner import check_bars
+from evals.runner import below_target, check_floors
 from waymark.refusal import FEATURES, Reference, Signals
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,9 +27,14 @@ def test_golden_pack_meets_the_bars(tmp_path: Path) -> None:
     report = json.loads(result.stdout)
     assert result.returncode == 0, report["failures"]
     metrics, baseline = report["metrics"], report["baseline"]
-    assert report["questions"] >= 80 and report["vignettes"] >= 40
+    assert report["questions"] >= 250 and report["vignettes"] >= 40
+    # the headline is the test split; dev (where the refusal model was fitted) sits beside it
+    assert metrics["questions"] >= 0.4 * report["questions"]
+    assert report["dev"]["questions"] + metrics["questions"] == report["questions"]
     assert metrics["recall_at_5"] >= 0.95 and metrics["citation_validity"] == 1.0
     assert metrics["recall_at_5"] > baseline["recall_at_5"]
+    assert metrics["recall_at_cited"] > baseline["recall_at_cited"]
+    assert baseline["refusal_recall"] == 0.0 and metrics["refusal_recall"] >= 0.5
     assert metrics["mrr"] > baseline["mrr"]
     assert metrics["escalation_recall"] == 1.0
     notes = metrics["notes"]
@@ -38,21 +43,22 @@ def test_golden_pack_meets_the_bars(tmp_path: Path) -> None:
         <= set(notes["test"])
 
 
-def test_bar_checks_fail_on_a_miss_and_on_not_beating_the_baseline() -> None:
-    good = {"recall_at_5": 0.97, "mrr": 0.9, "citation_validity": 1.0,
-            "refusal_recall": 1.0, "false_refusal_rate": 0.05, "escalation_recall": 1.0,
-            "citation_in_expected": 1.0}
-    assert check_bars(good, {"recall_at_5": 0.9, "mrr": 0.8}) == []
-    worse = {**good, "citation_validity": 0.99, "refusal_recall": 0.5,
-             "citation_in_expected": 0.9}
-    failures = check_bars(worse, {"recall_at_5": 0.98, "mrr": 0.8})
-    assert "citation_validity = 0.99 misses the bar >= 1.0" in failures
-    assert "refusal_recall = 0.5 misses the bar >= 1.0" in failures
-    assert "citation_in_expected = 0.9 misses the bar >= 1.0" in failures
+def test_floors_fail_on_a_regression_and_bars_show_what_is_left() -> None:
+    good = {"recall_at_5": 0.97, "mrr": 0.9, "recall_at_cited": 0.93, "citation_validity": 1.0,
+            "refusal_recall": 0.6, "false_refusal_rate": 0.04, "gold_support": 0.7,
+            "escalation_recall": 1.0}
+    assert check_floors(good, {"recall_at_5": 0.9, "mrr": 0.8}) == []
+    assert below_target(good) == ["recall_at_cited = 0.93 misses >= 0.95",
+                                  "refusal_recall = 0.6 misses >= 0.9",
+                                  "gold_support = 0.7 misses >= 0.85"]
+    worse = {**good, "citation_validity": 0.99, "refusal_recall": 0.4}
+    failures = check_floors(worse, {"recall_at_5": 0.98, "mrr": 0.8})
+    assert "citation_validity = 0.99 misses >= 1.0" in failures
+    assert "refusal_recall = 0.4 misses >= 0.5" in failures
     assert "recall_at_5 = 0.97 does not beat the baseline (0.98)" in failures
     notes = {**good, "notes": {"test": {"escalation_recall": 0.9, "child_ages": {"f1": 0.99}}}}
-    failures = check_bars(notes, {"recall_at_5": 0.9, "mrr": 0.8})
-    assert failures == ["notes (test split) escalation_recall = 0.9 misses the floor >= 0.95"]
+    failures = check_floors(notes, {"recall_at_5": 0.9, "mrr": 0.8})
+    assert failures == ["notes (test split) escalation_recall = 0.9 misses >= 0.95"]
 
 
 def test_reciprocal_rank() -> None:
