@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 from langchain_core.embeddings import Embeddings
 
-from evals.ask_eval import DenseBaseline, calibrate, run_questions, summarise
+from evals.ask_eval import DenseBaseline, Trace, calibrate, run_questions, summarise
 from evals.case_eval import evaluate_cases
 from evals.notes_eval import evaluate_notes
 from evals.splits import DEV, TEST, split, split_of
@@ -246,23 +246,39 @@ def escalation_metrics(answerer: Answerer, vignettes: list[dict[str, Any]],
             "escalation_false_positive_rate": round(false_alarm / calm, 4) if calm else 0.0}
 
 
-def calibrate_answers(pack: Pack, settings: Settings) -> tuple[AnswerCalibration,
-                                                               dict[str, Any]]:
-    """The answer pipeline's constants fitted on the dev split of `pack`'s questions: the
-    refusal model over the signals of the dev questions, answered without refusing."""
-    questions, gold = load_yaml_list(pack.questions), load_gold(pack.gold)
-    dev, _ = split(questions, "refuse")
-    with tempfile.TemporaryDirectory(prefix="waymark-calibrate-") as scratch:
-        scratch_settings = settings.model_copy(update={"data_dir": Path(scratch)})
-        ingest([pack.knowledge], scratch_settings)
-        answerer = Answerer(open_store(scratch_settings),
-                            make_embeddings(scratch_settings, for_queries=True),
-                            fitted=UNFITTED)
-        fitted = calibrate(run_questions(answerer, None, dev, gold).traces)
+DEV_PACKS = Path("evals/dev_packs")  # whole packs written blind to fit on, beside the dev split
+
+
+def calibrate_answers(golden: Pack, dev_packs: list[Pack], settings: Settings
+                      ) -> tuple[AnswerCalibration, dict[str, Any]]:
+    """The answer pipeline's constants fitted on dev only: the refusal model over the signals
+    of the golden pack's dev split and of every dev pack's questions, each read against its own
+    knowledge base and answered without refusing."""
+    traces: list[Trace] = []
+    sources = []
+    for pack, questions in [(golden, split(load_yaml_list(golden.questions), "refuse")[0]),
+                            *((p, load_yaml_list(p.questions)) for p in dev_packs)]:
+        traces += _traces(pack, questions, settings)
+        sources.append(f"{pack.questions} ({len(questions)}"
+                       + (" of the dev split)" if pack is golden else ")"))
+    fitted = calibrate(traces)
     if fitted is None:
-        raise WaymarkError("no refusal model could be fitted on the dev split")
+        raise WaymarkError("no refusal model could be fitted on the dev questions")
     model, stats = fitted
-    return AnswerCalibration(model, f"dev split of {pack.questions} ({len(dev)} questions)"), {
+    return AnswerCalibration(model, "dev: " + ", ".join(sources)), {
         "refusal_C": stats["C"], "dev_refusal_recall": stats["refusal_recall"],
         "dev_false_refusal_rate": stats["false_refusal_rate"],
         "fitted_at": dt.date.today().isoformat(), "command": "waymark eval --calibrate"}
+
+
+def _traces(pack: Pack, questions: list[dict[str, Any]], settings: Settings) -> list[Trace]:
+    with tempfile.TemporaryDirectory(prefix="waymark-calibrate-") as scratch:
+        scratch_settings = settings.model_copy(update={"data_dir": Path(scratch)})
+        report = ingest([pack.knowledge], scratch_settings)
+        if report.failed:
+            raise WaymarkError(f"{pack.knowledge} does not ingest cleanly: "
+                               + "; ".join(f.error for f in report.failed))
+        answerer = Answerer(open_store(scratch_settings),
+                            make_embeddings(scratch_settings, for_queries=True),
+                            fitted=UNFITTED)
+        return run_questions(answerer, None, questions, load_gold(pack.gold)).traces

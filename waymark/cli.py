@@ -405,8 +405,8 @@ def evaluate(
                                                      "risk_texts.yaml); default evals/notes when "
                                                      "it exists.")] = None,
     calibrate: Annotated[bool, typer.Option("--calibrate", help="Fit the answer constants on "
-                                                                "the dev split first (writes "
-                                                                "waymark/data/"
+                                                                "the dev split and the dev packs "
+                                                                "first (writes waymark/data/"
                                                                 "answer_calibration.json).")]
     = False,
     llm: Annotated[bool, typer.Option("--llm", help="Answer through WAYMARK_LLM_BASE_URL.")]
@@ -416,7 +416,7 @@ def evaluate(
     """Measure Waymark on the golden pack (dev beside test) or a held-out pack against
     DESIGN.md's bars (exit 1 when a bar is missed on test)."""
     from evals.report import print_report
-    from evals.runner import Pack, calibrate_answers, run_eval
+    from evals.runner import DEV_PACKS, Pack, calibrate_answers, run_eval
     from waymark.calibration import CALIBRATION_FILE
     from waymark.calibration import write as write_calibration
 
@@ -435,7 +435,9 @@ def evaluate(
             err.print(f"[yellow]warning[/yellow] {path} not found; skipped")
     with _errors():
         if calibrate:
-            fitted, provenance = calibrate_answers(chosen, settings)
+            dev_packs = [Pack.folder(p) for p in sorted(DEV_PACKS.glob("*/"))
+                         if (p / "questions.yaml").exists()]
+            fitted, provenance = calibrate_answers(chosen, dev_packs, settings)
             write_calibration(fitted, provenance)
             err.print(f"wrote {CALIBRATION_FILE} ({fitted.fitted_on})")
         notes_dir = None if pack is not None else (

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from waymark.phrases import words
+from waymark.phrases import fold, words
 
 # Function words and question scaffolding: they say nothing about what the guidance must cover.
-STOPWORDS = frozenset("""
+_FUNCTION_WORDS = frozenset("""
 a about above after again all also am an and any are as at be because been before being below
 between both but by can could did do does doing done down during each few for from further get
 gets got had has have having he her here hers him his how i if in into is it its itself just me
@@ -21,6 +21,8 @@ couldn't they're you're who've we've they've i'd i'll she's he's that's actually
 just still even maybe quite soon latest also currently usually basically info ring call phone
 himself herself themselves myself yourselves lovely strictly pretty very much many lot lots
 """.split())
+# Words arrive folded ("does" -> "doe", "themselves" -> "themselve"): both forms are stopwords.
+STOPWORDS = _FUNCTION_WORDS | frozenset(fold(w) for w in _FUNCTION_WORDS)
 
 _SUFFIXES = ("ations", "ation", "ions", "ion", "ments", "ment", "ness", "ances", "ance",
              "ences", "ence", "ings", "ing", "edly", "ers", "er", "ed", "ly", "ies", "es", "s")
