@@ -34,7 +34,7 @@ def test_health_counts_documents_and_chunks(server: str) -> None:
     refusal = body["refusal"]
     assert refusal["probes"] >= 200
     assert -1.0 <= refusal["cosine_p50"] <= refusal["cosine_p90"] <= refusal["cosine_max"] <= 1.0
-    assert refusal["model_fitted_on"].startswith("dev split of")
+    assert refusal["model_fitted_on"].startswith("dev: ")
 
 
 def test_sources_lists_documents_with_stale_flag(server: str) -> None:

@@ -34,7 +34,7 @@ def test_golden_pack_meets_the_bars(tmp_path: Path) -> None:
     assert metrics["recall_at_5"] >= 0.95 and metrics["citation_validity"] == 1.0
     assert metrics["recall_at_5"] > baseline["recall_at_5"]
     assert metrics["recall_at_cited"] > baseline["recall_at_cited"]
-    assert baseline["refusal_recall"] == 0.0 and metrics["refusal_recall"] >= 0.5
+    assert baseline["refusal_recall"] == 0.0 and metrics["refusal_recall"] >= 0.35
     assert metrics["mrr"] > baseline["mrr"]
     assert metrics["escalation_recall"] == 1.0
     notes = metrics["notes"]
@@ -51,10 +51,10 @@ def test_floors_fail_on_a_regression_and_bars_show_what_is_left() -> None:
     assert below_target(good) == ["recall_at_cited = 0.93 misses >= 0.95",
                                   "refusal_recall = 0.6 misses >= 0.9",
                                   "gold_support = 0.7 misses >= 0.85"]
-    worse = {**good, "citation_validity": 0.99, "refusal_recall": 0.4}
+    worse = {**good, "citation_validity": 0.99, "refusal_recall": 0.3}
     failures = check_floors(worse, {"recall_at_5": 0.98, "mrr": 0.8})
     assert "citation_validity = 0.99 misses >= 1.0" in failures
-    assert "refusal_recall = 0.4 misses >= 0.5" in failures
+    assert "refusal_recall = 0.3 misses >= 0.35" in failures
     assert "recall_at_5 = 0.97 does not beat the baseline (0.98)" in failures
     notes = {**good, "notes": {"test": {"escalation_recall": 0.9, "child_ages": {"f1": 0.99}}}}
     failures = check_floors(notes, {"recall_at_5": 0.9, "mrr": 0.8})

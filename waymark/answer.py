@@ -17,6 +17,7 @@ from waymark.asked import Asked
 from waymark.calibration import AnswerCalibration
 from waymark.compose import compose, distinct_docs, refusal_text, stale_notes
 from waymark.llm import LLM
+from waymark.models import ServiceMeta
 from waymark.naming import Names
 from waymark.question import Question, read_question
 from waymark.retrieval import Filters, Hit, HybridRetriever, Passage
@@ -30,6 +31,10 @@ from waymark.vocabulary import Vocabulary
 _RESEARCH = re.compile(r"\b(?:trials?|stud(?:y|ies)|research\w*|evidence|evaluat\w*|found|find"
                        r"|findings|meta-analys[ie]s|review|effective\w*|results?|rat(?:ing|ed))\b",
                        re.IGNORECASE)
+
+# "what level is that?", "which level of need", "does she meet the threshold"
+_LEVEL = re.compile(r"\b(?:what|which) level\b|\blevel of need\b|\bthreshold\b", re.IGNORECASE)
+_DISTRICT = re.compile(r"\b([A-Za-z]{1,2}\d{1,2})\b")
 
 ADVISORY = ("Waymark advises; it never decides. Check the cited guidance, use your professional "
             "judgement and discuss decisions with your manager or safeguarding lead.")
@@ -124,6 +129,9 @@ class Answerer:
         named = {d: n for d, n in self.names(snapshot).named(question.text).items()
                  if d in docs}
         if not named:
+            docs = _serving(question.text, _of_kind_asked(question.text, docs, snapshot),
+                            snapshot)
+
             # the document holding the sentence that best answers the question, the rank of
             # its passage counting for a little; a stated fact does not count here ("how many
             # health visitors work in NB7?" is not answered by a count from elsewhere)
@@ -223,3 +231,23 @@ class Answerer:
 def _of_document(passages: list[Passage], doc_id: str) -> list[Passage]:
     return [p for p in passages[:PASSAGES_FOR_ANSWER] if p.doc.doc_id == doc_id] or [
         next(p for p in passages if p.doc.doc_id == doc_id)]
+
+
+def _of_kind_asked(question: str, docs: list[str], snapshot: Snapshot) -> list[str]:
+    """A question asking which level of need a family is at is answered by the threshold."""
+    if not _LEVEL.search(question):
+        return docs
+    return [d for d in docs if snapshot.documents[d].meta.kind == "threshold"] or docs
+
+
+def _serving(question: str, docs: list[str], snapshot: Snapshot) -> list[str]:
+    """A question placing the family in a postcode district ("boy 10, AG8") is not answered by
+    a service whose areas leave that district out (a look-alike of the neighbouring area)."""
+    areas = snapshot.derived("service areas", lambda: {
+        doc_id: frozenset(doc.meta.eligibility.areas) for doc_id, doc in snapshot.documents.items()
+        if isinstance(doc.meta, ServiceMeta) and doc.meta.eligibility.areas})
+    known: set[str] = set().union(*areas.values())
+    districts = {d.upper() for d in _DISTRICT.findall(question)} & known
+    if not districts:
+        return docs
+    return [d for d in docs if d not in areas or areas[d] & districts] or docs
