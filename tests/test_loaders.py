@@ -104,6 +104,21 @@ def test_html_text_and_headings(kb: Path) -> None:
     assert "01632 960400" in chunks[1].text
 
 
+def test_html_table_rows_read_as_lines_with_their_cells_apart(kb: Path) -> None:
+    path = kb / "bus.html"
+    path.write_text("""<html><body><h1>Family bus</h1><table>
+        <tr><th>Day</th><th>Stop</th><th>Time</th></tr>
+        <tr><td>Monday</td><td>Ketterby (HW2), village hall</td><td>9.30am to noon</td></tr>
+        <tr><td>Tuesday</td><td>Long Fulbeck</td><td>1.30pm</td></tr></table>
+        <p>No booking needed.</p></body></html>""", encoding="utf-8")
+    write_sidecar(path, "nb-bus")
+    lines = load_document(path, LIMIT).text.splitlines()
+    assert "Day \u00b7 Stop \u00b7 Time" in lines
+    assert "Monday \u00b7 Ketterby (HW2), village hall \u00b7 9.30am to noon" in lines
+    assert "Tuesday \u00b7 Long Fulbeck \u00b7 1.30pm" in lines
+    assert "No booking needed." in lines
+
+
 def test_plain_text_with_sidecar(kb: Path) -> None:
     path = kb / "note.txt"
     path.write_text("Family hubs open at 9am.\n\nThey close at 5pm.\n", encoding="utf-8")

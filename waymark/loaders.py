@@ -242,6 +242,8 @@ def load_pdf(path: Path, max_bytes: int) -> LoadedDocument:
 _BLOCK_TAGS = {"p", "div", "li", "ul", "ol", "tr", "table", "section", "article", "br",
                "blockquote", "dd", "dt", "pre", "header", "footer", "main", "aside"}
 _SKIP_TAGS = {"script", "style", "template", "noscript", "head"}
+_CELL_TAGS = {"td", "th"}  # a table row reads as one line, its cells joined by " · "
+_CELL_JOIN = " \u00b7 "
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 
 
@@ -275,6 +277,8 @@ class _HtmlText(HTMLParser):
             self._heading = (_HEADINGS[tag], len(self.text))
         elif tag in _BLOCK_TAGS:
             self._newline()
+        elif tag in _CELL_TAGS and self.text and not self.text.endswith("\n"):
+            self.text = self.text.rstrip(" ") + _CELL_JOIN
 
     def handle_endtag(self, tag: str) -> None:
         if tag in _SKIP_TAGS:
