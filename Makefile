@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 UV     := $(BIN)/uv
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test lint browser bench lock clean
+.PHONY: install run test lint system bench lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,10 +24,10 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-browser:
-	bash scripts/install_browser.sh
+system:
+	bash scripts/install_system.sh
 
-test: lint browser
+test: lint system
 	$(BIN)/pytest
 
 bench: install

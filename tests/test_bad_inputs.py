@@ -12,6 +12,7 @@ from ingest.pipeline import validate
 from waymark.config import Settings
 from waymark.errors import DocumentError
 from waymark.loaders import load_document
+from waymark.loaders import pdf as pdf_loader
 
 LIMIT = 1024 * 1024
 
@@ -37,14 +38,13 @@ def test_broken_yaml(kb: Path) -> None:
     )
 
 
-def test_missing_front_matter(kb: Path) -> None:
+def test_missing_front_matter_makes_a_draft(kb: Path) -> None:
     path = kb / "plain.md"
     path.write_text("# Just a heading\n\nNo metadata here.\n")
-    assert error_for(path) == (
-        f"{path}:1: no front matter: a Markdown document must begin with a line '---', then its "
-        "metadata (id, kind, title, ...), then a closing '---'. see knowledge/README.md for an "
-        "example"
-    )
+    doc = load_document(path, LIMIT)
+    assert doc.meta.is_draft and doc.meta.id == "plain" and doc.meta.title == "Just a heading"
+    assert doc.meta.owner is None and doc.meta.review_by is None  # only the owner knows them
+    assert any("ingested as a draft" in w for w in doc.warnings)
 
 
 def test_missing_id(kb: Path) -> None:
@@ -132,13 +132,22 @@ def test_encrypted_pdf(kb: Path) -> None:
     )
 
 
-def test_image_only_pdf_is_reported(kb: Path) -> None:
+def test_image_only_pdf_is_reported_without_tesseract(kb: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pdf_loader, "ocr_available", lambda: False)
     path = make_image_pdf(kb / "scan.pdf", pages=2)
     write_sidecar(path, "nb-scan")
     assert error_for(path) == (
         f"{path}: PDF has no text layer on any of its 2 page(s) (is it a scanned image?). "
-        "run it through OCR, or export it from the original"
+        "install Tesseract (apt-get install tesseract-ocr) so Waymark can read it by OCR, or "
+        "export it from the original"
     )
+
+
+def test_image_only_pdf_without_words_says_ocr_found_none(kb: Path) -> None:
+    path = make_image_pdf(kb / "shapes.pdf", pages=1)
+    write_sidecar(path, "nb-shapes")
+    assert error_for(path).endswith("OCR found no text either: export it from the original")
 
 
 def test_pdf_with_some_image_pages_warns(kb: Path) -> None:
@@ -155,17 +164,15 @@ def test_pdf_with_some_image_pages_warns(kb: Path) -> None:
         writer.write(handle)
     write_sidecar(path, "nb-mixed")
     doc = load_document(path, LIMIT)
-    assert doc.warnings == [f"{path}: pages 2 have no text layer (scanned images?) and cannot "
-                            "be searched or cited"]
+    assert doc.warnings[-1] == (f"{path}: pages 2 have no text layer (scanned images?) and "
+                                "cannot be searched or cited")
 
 
-def test_pdf_without_sidecar(kb: Path) -> None:
+def test_pdf_without_sidecar_makes_a_draft(kb: Path) -> None:
     path = make_pdf(kb / "lonely.pdf", [["Words."]])
-    assert error_for(path) == (
-        f"{path}: no metadata: a .pdf document takes it from the sidecar lonely.pdf.meta.yaml "
-        "beside it, which does not exist. create it with id, kind, title, owner, version, "
-        "effective and review_by"
-    )
+    doc = load_document(path, LIMIT)
+    assert doc.meta.is_draft and doc.meta.id == "lonely" and doc.meta.kind == "guidance"
+    assert doc.meta.proposed_from["id"] == "the file name lonely.pdf"
 
 
 def test_binary_data_named_md(kb: Path) -> None:
@@ -195,12 +202,21 @@ def test_non_utf8_text(kb: Path) -> None:
     )
 
 
-def test_unsupported_type(kb: Path) -> None:
+def test_corrupt_docx(kb: Path) -> None:
     path = kb / "plan.docx"
     path.write_bytes(b"PK\x03\x04 not really a docx")
     assert error_for(path) == (
-        f"{path}: unsupported file type '.docx'. Waymark reads .md, .markdown, .pdf, .html, "
-        ".htm, .txt; save it as PDF with a sidecar"
+        f"{path}: not a readable Word document (BadZipFile: File is not a zip file). open it in "
+        "Word and save it again as .docx"
+    )
+
+
+def test_unsupported_type(kb: Path) -> None:
+    path = kb / "plan.doc"
+    path.write_bytes(b"\xd0\xcf\x11\xe0 an old Word file")
+    assert error_for(path) == (
+        f"{path}: unsupported file type '.doc'. Waymark reads .md, .markdown, .pdf, .html, "
+        ".htm, .txt, .docx; save it as .docx (Word 2007 or later)"
     )
 
 

@@ -5,7 +5,7 @@ of a document and sees the answer change, withdraws it through the page's confir
 and sees it gone from the sources and the answers, and finds both in the history; a lead then
 signs in, sees only what a lead may use and runs a threshold audit from a CSV.
 
-Needs Debian's chromium and chromedriver (`scripts/install_browser.sh` installs them): without
+Needs Debian's chromium and chromedriver (`scripts/install_system.sh` installs them): without
 them this test fails, it does not skip. Screenshots go to a temp folder (or to
 WAYMARK_SCREENSHOT_DIR when set) and its path is printed.
 """
@@ -83,7 +83,7 @@ def browser(tmp_path: Path) -> Iterator[WebDriver]:
     missing = [str(path) for path in (CHROMIUM, CHROMEDRIVER) if not path.exists()]
     if missing:
         pytest.fail(f"the browser test needs Debian's chromium and chromedriver; missing: "
-                    f"{', '.join(missing)}. Install them with `sudo scripts/install_browser.sh`.")
+                    f"{', '.join(missing)}. Install them with `sudo scripts/install_system.sh`.")
     options = Options()
     options.binary_location = str(CHROMIUM)
     for flag in [*CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'chromium-profile'}"]:

@@ -139,3 +139,91 @@ def test_chunks_are_token_sized_with_overlap(kb: Path) -> None:
         assert after.start < before.end, "consecutive chunks overlap"
     covered = "".join(doc.text[c.start:c.end] for c in chunks)
     assert "Sentence number 199" in covered and "Sentence number 0 " in covered
+
+
+def make_docx(path: Path, title: str | None = None) -> Path:
+    """A real Word document: headings, a bulleted list, a key-value table and a wide table."""
+    import docx
+
+    document = docx.Document()
+    if title:
+        document.core_properties.title = title
+    document.add_heading("Little Voices", level=1)
+    document.add_paragraph("A speech and language group for toddlers.")
+    document.add_heading("Who can use it", level=2)
+    table = document.add_table(rows=2, cols=2)
+    for row, (key, value) in zip(table.rows, [("Age", "0-5"), ("Area", "BV1-BV4")],
+                                 strict=True):
+        row.cells[0].text, row.cells[1].text = key, value
+    document.add_paragraph("Families must agree to the referral.", style="List Bullet")
+    document.add_paragraph("Children already seeing a therapist are not eligible.",
+                           style="List Bullet")
+    document.add_heading("Sessions", level=2)
+    wide = document.add_table(rows=2, cols=3)
+    for cell, text in zip(wide.rows[0].cells, ["Day", "Place", "Time"], strict=True):
+        cell.text = text
+    for cell, text in zip(wide.rows[1].cells, ["Monday", "Brook Hall", "10am"], strict=True):
+        cell.text = text
+    document.save(str(path))
+    return path
+
+
+def test_docx_headings_lists_and_tables(kb: Path) -> None:
+    path = make_docx(kb / "little-voices.docx")
+    write_sidecar(path, "bv-little-voices", kind="guidance")
+    doc = load_document(path, LIMIT)
+    lines = doc.text.splitlines()
+    assert "Age: 0-5" in lines and "Area: BV1-BV4" in lines
+    assert "- Families must agree to the referral." in lines
+    assert "Day: Monday \u00b7 Place: Brook Hall \u00b7 Time: 10am" in lines
+    chunks = chunk_text(doc.text, doc.blocks, 200, 40)
+    sections = {c.section for c in chunks}
+    assert ("Little Voices", "Who can use it") in sections
+    assert ("Little Voices", "Sessions") in sections
+    who = next(c for c in chunks if c.section == ("Little Voices", "Who can use it"))
+    assert "Age: 0-5" in who.text and doc.text[who.start:who.end] == who.text
+
+
+def test_saved_web_page_keeps_only_its_main_content(kb: Path) -> None:
+    path = kb / "family-bus.html"
+    path.write_text("""<html><head><title>Family Bus | Brookvale Council</title></head><body>
+        <div class="cookie-banner">We use cookies to improve this site. Accept all cookies</div>
+        <header><nav class="navigation"><a href="/">Home</a> <a href="/bins">Bins and
+        recycling</a> <a href="/council-tax">Council tax</a></nav></header>
+        <div class="breadcrumb"><a href="/">Home</a> &gt; Children &gt; Family Bus</div>
+        <main><article><h1>The Family Bus</h1>
+        <p>The Family Bus brings a family centre to the villages of Brookvale every week, with
+        stay and play for children under five and a family support worker to talk to.</p>
+        <h2>Who it is for</h2><p>Families living in BV2, BV4 and BV6 with children aged 0 to 5.
+        Just turn up: no referral is needed.</p></article></main>
+        <aside class="sidebar"><h3>Related pages</h3><a href="/parking">Parking permits</a></aside>
+        <footer>Brookvale Council, Town Hall. Privacy notice. Accessibility statement.</footer>
+        </body></html>""", encoding="utf-8")
+    write_sidecar(path, "bv-family-bus")
+    doc = load_document(path, LIMIT)
+    assert "Families living in BV2, BV4 and BV6" in doc.text
+    for clutter in ("cookies", "Council tax", "Bins", "Parking permits", "Privacy notice",
+                    "Accessibility"):
+        assert clutter not in doc.text
+    chunks = chunk_text(doc.text, doc.blocks, 200, 40)
+    assert ("The Family Bus", "Who it is for") in {c.section for c in chunks}
+
+
+def test_scanned_pdf_is_read_by_ocr(kb: Path) -> None:
+    """A page that is only an image of printed text (a scan) is read by Tesseract."""
+    import pypdfium2
+    from fpdf import FPDF
+
+    printed = make_pdf(kb / "printed.tmp", [["# Young Carers Club",
+                                             "The club meets every Saturday morning."]])
+    page = pypdfium2.PdfDocument(str(printed))[0].render(scale=300 / 72).to_pil()
+    scan = FPDF()
+    scan.add_page()
+    scan.image(page, x=0, y=0, w=210)
+    path = kb / "scan.pdf"
+    scan.output(str(path))
+    write_sidecar(path, "bv-scan")
+    doc = load_document(path, LIMIT)
+    assert "every Saturday morning" in " ".join(doc.text.split())
+    assert any("read by OCR" in w for w in doc.warnings)
+    assert doc.pages == 1 and doc.blocks[0].page == 1

@@ -95,6 +95,10 @@ class DocumentMeta(_Open):
     effective: dt.date | None = None
     review_by: dt.date | None = None
     source_url: str | None = None
+    # A file that came without metadata is a draft: Waymark proposed these fields, each from
+    # the sentence in `proposed_from`, and the owner has not confirmed them yet.
+    metadata: Literal["confirmed", "draft"] = "confirmed"
+    proposed_from: dict[str, str] = {}
 
     @field_validator("version", mode="before")
     @classmethod
@@ -112,6 +116,10 @@ class DocumentMeta(_Open):
                 "a document must be reviewed after it takes effect"
             )
         return value
+
+    @property
+    def is_draft(self) -> bool:
+        return self.metadata == "draft"
 
     def is_stale(self, today: dt.date | None = None) -> bool:
         return self.review_by is not None and self.review_by < (today or dt.date.today())

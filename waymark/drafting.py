@@ -1,0 +1,188 @@
+"""Metadata proposed for a document that came without any: a draft.
+
+A content owner's Word files, PDFs and saved pages go in as they are. Waymark proposes what it
+can read from the file itself — the id from its name, the kind from its folder or content, the
+title from its properties or first heading, a version and an effective date when the text states
+them, and for a service the structured eligibility (ages, postcode districts, consent) and the
+referral route — each with the sentence it came from (`proposed_from`). Owner and review date
+stay empty: only the owner knows them. A draft is answered from and cited like any document, but
+says "metadata not yet confirmed" until the owner confirms it (`waymark metadata confirm`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from waymark.metadata import validate_meta
+from waymark.models import DocumentMeta
+from waymark.sentences import split_sentences
+
+if TYPE_CHECKING:
+    from waymark.loaders.base import Extracted
+
+UNCONFIRMED = "metadata not yet confirmed"
+
+# A folder named for a kind says what its documents are.
+_KIND_FOLDERS = {
+    "service": "service", "services": "service", "service-specifications": "service",
+    "evidence": "evidence", "research": "evidence", "evidence-summaries": "evidence",
+    "guidance": "guidance", "guides": "guidance", "procedures": "guidance",
+    "policies": "guidance", "practice-guidance": "guidance",
+}
+_SERVICE_WORDS = re.compile(r"\b(?:eligib\w*|who (?:can|is it for)|how to refer|referrals?)\b",
+                            re.IGNORECASE)
+_EVIDENCE_WORDS = re.compile(r"\b(?:trial|evaluation|study|studies|evidence (?:summary|review)|"
+                             r"findings|meta-analysis)\b", re.IGNORECASE)
+
+_MONTHS = ("january|february|march|april|may|june|july|august|september|october|november|"
+           "december")
+_DATE = (rf"\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS})\s+\d{{4}}|\d{{1,2}}/\d{{1,2}}/\d{{4}}"
+         rf"|\d{{4}}-\d{{2}}-\d{{2}}|(?:{_MONTHS})\s+\d{{4}}")
+_EFFECTIVE = re.compile(rf"\b(?:effective|in (?:force|effect)|published|issued|approved|"
+                        rf"date of issue|dated?)\b(?:\s+(?:from|on|date))?\s*:?\s*({_DATE})",
+                        re.IGNORECASE)
+_VERSION = re.compile(r"\bversion\s*(?:number|no\.?)?\s*:?\s*(\d+(?:\.\d+){0,2})\b|\bv(\d+\.\d+)\b",
+                      re.IGNORECASE)
+
+_NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+                 "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+                 "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17,
+                 "eighteen": 18, "nineteen": 19, "twenty": 20, "twenty-one": 21,
+                 "twenty-five": 25}
+_N = r"(\d{1,2}|" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + ")"
+_AGE_RANGE = re.compile(rf"\b(?:aged|ages|age)\s+(?:from\s+|between\s+)?{_N}\s*(?:years?\s*)?"
+                        rf"(?:to|-|\u2013|and|until)\s*{_N}\b", re.IGNORECASE)
+_AGE_UNDER = re.compile(rf"\bunder(?:\s+the\s+age\s+of)?[\s-]+{_N}s?\b|\b{_N}\s*and\s+under\b",
+                        re.IGNORECASE)
+_AGE_BIRTHDAY = re.compile(r"\b(?:up to|until|before)\s+(?:their|the child's|his or her)\s+"
+                           r"(\d{1,2})(?:st|nd|rd|th)\s+birthday\b", re.IGNORECASE)
+_CHILDREN = re.compile(r"\b(?:child|children|young (?:people|person)|babies|baby|toddlers?|"
+                       r"pupils?|under[\s-]\w+s\b|\d+s\b|teenagers?|families)\b", re.IGNORECASE)
+_DISTRICT = re.compile(r"\b([A-Z]{1,2}\d{1,2})\b")
+_PLACE = re.compile(r"\b(?:liv(?:e|es|ing)|resident|based|postcodes?|districts?|covers?|"
+                    r"areas?)\b", re.IGNORECASE)
+_CONSENT = re.compile(r"\b(?:consent|agree(?:s|ment)?|permission)\b", re.IGNORECASE)
+_SELF_REFERRAL = re.compile(r"\bself[- ]refer\w*|\brefer themselves\b|\bno referral (?:is )?"
+                            r"needed\b|\bjust (?:turn|drop) (?:up|in)\b|\bfamilies can (?:contact|"
+                            r"call|ring|email)\b", re.IGNORECASE)
+_REFERRAL = re.compile(r"\brefer\w*\b.*\b(?:form|portal|online|email|call|phone|ring|"
+                       r"through|via|using)\b", re.IGNORECASE)
+MAX_ROUTE_WORDS = 30
+
+
+def propose_metadata(path: Path, extracted: Extracted) -> tuple[DocumentMeta, list[str]]:
+    """A draft's metadata, validated like an owner's, with where each field came from."""
+    sentences = [s.text for s in split_sentences(extracted.text) if not s.is_heading]
+    kind, kind_from = _kind(path, extracted.text)
+    fields: dict[str, Any] = {
+        "id": _slug(path.stem), "kind": kind, "title": _title(path, extracted),
+        "metadata": "draft",
+    }
+    sources: dict[str, str] = {"id": f"the file name {path.name}", "kind": kind_from}
+    for name, (value, sentence) in _dated(sentences).items():
+        fields[name] = value
+        sources[name] = sentence
+    if kind == "service":
+        eligibility, referral = _eligibility(sentences), _referral(sentences)
+        fields["eligibility"] = {k: v for k, (v, _) in eligibility.items()}
+        fields["referral"] = {k: v for k, (v, _) in referral.items()}
+        sources.update({f"eligibility.{k}": s for k, (_, s) in eligibility.items()})
+        sources.update({f"referral.{k}": s for k, (_, s) in referral.items()})
+    fields["proposed_from"] = sources
+    meta, warnings = validate_meta(fields, path)
+    warnings = [w for w in warnings if "recommended field" not in w]
+    warnings.append(f"{path}: no front matter or sidecar, ingested as a draft ({UNCONFIRMED}); "
+                    f"review it with `waymark metadata show {fields['id']}` and confirm it")
+    return meta, warnings
+
+
+def _slug(stem: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-")
+    return slug[:120] or "document"
+
+
+def _kind(path: Path, text: str) -> tuple[str, str]:
+    for folder in reversed(path.parent.parts):
+        kind = _KIND_FOLDERS.get(folder.lower())
+        if kind:
+            return kind, f"the folder {folder}/"
+    if len(_SERVICE_WORDS.findall(text)) >= 2:
+        return "service", "the text, which describes eligibility and referral"
+    if len(_EVIDENCE_WORDS.findall(text)) >= 2:
+        return "evidence", "the text, which reports studies"
+    return "guidance", "nothing said otherwise (guidance is the default)"
+
+
+def _title(path: Path, extracted: Extracted) -> str:
+    if extracted.title and extracted.title.strip():
+        return extracted.title.strip()
+    for block in extracted.blocks:
+        if block.section:
+            return block.section[0]
+    first = next((line.strip() for line in extracted.text.splitlines() if line.strip()), "")
+    return first[:120] if first and len(first.split()) <= 15 else path.stem.replace("-", " ")
+
+
+def _dated(sentences: list[str]) -> dict[str, tuple[Any, str]]:
+    found: dict[str, tuple[Any, str]] = {}
+    for sentence in sentences:
+        if "version" not in found and (match := _VERSION.search(sentence)):
+            found["version"] = (match.group(1) or match.group(2), sentence)
+        if "effective" not in found and (match := _EFFECTIVE.search(sentence)):
+            day = _parse_date(match.group(1))
+            if day:
+                found["effective"] = (day.isoformat(), sentence)
+    return found
+
+
+def _parse_date(text: str) -> dt.date | None:
+    text = re.sub(r"(\d)(?:st|nd|rd|th)\b", r"\1", " ".join(text.split()))
+    for pattern in ("%d %B %Y", "%d/%m/%Y", "%Y-%m-%d", "%B %Y"):
+        try:
+            return dt.datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    return None
+
+
+def _number(text: str) -> int:
+    return int(text) if text.isdigit() else _NUMBER_WORDS[text.lower()]
+
+
+def _eligibility(sentences: list[str]) -> dict[str, tuple[Any, str]]:
+    found: dict[str, tuple[Any, str]] = {}
+    for sentence in sentences:
+        if "child_age" not in found and _CHILDREN.search(sentence):
+            age = _age(sentence)
+            if age:
+                found["child_age"] = (age, sentence)
+        districts = _DISTRICT.findall(sentence)
+        if "areas" not in found and districts and _PLACE.search(sentence):
+            found["areas"] = (list(dict.fromkeys(districts)), sentence)
+        if "consent_required" not in found and _CONSENT.search(sentence):
+            found["consent_required"] = (True, sentence)
+    return found
+
+
+def _age(sentence: str) -> dict[str, float] | None:
+    if match := _AGE_RANGE.search(sentence):
+        return {"min_years": _number(match.group(1)), "max_years": _number(match.group(2))}
+    if match := _AGE_BIRTHDAY.search(sentence):
+        return {"max_years": int(match.group(1)) - 0.01}
+    if match := _AGE_UNDER.search(sentence):
+        return {"max_years": _number(match.group(1) or match.group(2)) - 0.01}
+    return None
+
+
+def _referral(sentences: list[str]) -> dict[str, tuple[Any, str]]:
+    found: dict[str, tuple[Any, str]] = {}
+    for sentence in sentences:
+        if "self_referral" not in found and _SELF_REFERRAL.search(sentence):
+            found["self_referral"] = (True, sentence)
+        if "route" not in found and _REFERRAL.search(sentence) \
+                and len(sentence.split()) <= MAX_ROUTE_WORDS:
+            found["route"] = (" ".join(sentence.split()), sentence)
+    return found

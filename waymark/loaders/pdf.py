@@ -1,0 +1,113 @@
+"""PDF: page-aware text (pypdf), blocks cut at page breaks and heading-like lines. A page with
+no text layer is read by OCR (Tesseract) when it is installed, and reported when it is not."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+from pathlib import Path
+
+from pypdf import PdfReader
+from pypdf.errors import PyPdfError
+
+from waymark.errors import DocumentError
+from waymark.loaders.base import Block, Extracted
+
+_PDF_HEADING = re.compile(r"^(?:\d+(?:\.\d+)*\.?\s+)?[A-Z][^.!?;:,]{1,70}$")
+OCR_DPI = 300  # Tesseract reads print best at about 300 dots per inch
+_READ_ERRORS = (PyPdfError, ValueError, KeyError, TypeError, AttributeError)
+
+
+def _is_pdf_heading(line: str) -> bool:
+    line = line.strip()
+    return bool(_PDF_HEADING.match(line)) and len(line.split()) <= 8
+
+
+def pdf_blocks(pages: list[str]) -> tuple[str, list[Block]]:
+    """Join page texts and cut blocks at page breaks and at heading-like lines."""
+    text, blocks, heading = "", [], ""
+    for number, page_text in enumerate(pages, start=1):
+        if text:
+            text += "\n\n"
+        start = pos = len(text)
+        for line in page_text.splitlines(keepends=True):
+            if _is_pdf_heading(line) and pos > start:
+                blocks.append(Block(start, pos, (heading,) if heading else (), number))
+                start = pos
+            if _is_pdf_heading(line):
+                heading = line.strip()
+            pos += len(line)
+        text += page_text
+        if pos > start:
+            blocks.append(Block(start, pos, (heading,) if heading else (), number))
+    return text, blocks
+
+
+def _pdf_reader(path: Path, data: bytes) -> PdfReader:
+    if not data.lstrip().startswith(b"%PDF"):
+        raise DocumentError(path, "not a PDF file (it does not start with %PDF)",
+                            hint="export the document to PDF again, or rename it")
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise DocumentError(path, "PDF is encrypted with a password",
+                                hint="save an unprotected copy and ingest that")
+        _ = len(reader.pages)
+    except DocumentError:
+        raise
+    except _READ_ERRORS as exc:
+        raise DocumentError(path, f"PDF is corrupt or unreadable ({type(exc).__name__}: {exc})",
+                            hint="export the document to PDF again") from None
+    return reader
+
+
+def ocr_available() -> bool:
+    return shutil.which("tesseract") is not None
+
+
+def ocr_pages(data: bytes, numbers: list[int]) -> dict[int, str]:
+    """The text Tesseract reads on the given pages (1-based), rendered at OCR_DPI."""
+    import pypdfium2
+    import pytesseract
+
+    found = {}
+    document = pypdfium2.PdfDocument(data)
+    try:
+        for number in numbers:
+            image = document[number - 1].render(scale=OCR_DPI / 72).to_pil()
+            found[number] = pytesseract.image_to_string(image)
+    finally:
+        document.close()
+    return found
+
+
+def load_pdf(path: Path, data: bytes) -> Extracted:
+    reader = _pdf_reader(path, data)
+    try:
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except _READ_ERRORS as exc:
+        raise DocumentError(path, f"PDF text cannot be extracted ({type(exc).__name__}: {exc})",
+                            hint="export the document to PDF again") from None
+    blank = [n for n, page in enumerate(pages, start=1) if not page.strip()]
+    warnings = []
+    if blank and ocr_available():
+        for number, text in ocr_pages(data, blank).items():
+            pages[number - 1] = text
+        warnings.append(f"{path}: pages {', '.join(map(str, blank))} have no text layer and "
+                        "were read by OCR (check quotes from them against the page)")
+        blank = [n for n, page in enumerate(pages, start=1) if not page.strip()]
+    if len(blank) == len(pages):
+        raise DocumentError(
+            path, f"PDF has no text layer on any of its {len(pages)} page(s) "
+            "(is it a scanned image?)",
+            hint="install Tesseract (apt-get install tesseract-ocr) so Waymark can read it by "
+                 "OCR, or export it from the original" if not ocr_available()
+                 else "OCR found no text either: export it from the original",
+        )
+    if blank:
+        warnings.append(f"{path}: pages {', '.join(map(str, blank))} have no text layer "
+                        "(scanned images?) and cannot be searched or cited")
+    text, blocks = pdf_blocks(pages)
+    title = reader.metadata.title if reader.metadata and reader.metadata.title else None
+    return Extracted(text, blocks, warnings, pages=len(pages), title=title)
