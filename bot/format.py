@@ -20,6 +20,7 @@ VERDICTS = {
 }
 STATUS = {"met": "✅", "not_met": "❌", "unknown": "❓"}
 STALE = "⚠️ stale (past its review date)"
+DRAFT = "📝 metadata not yet confirmed"
 APOLOGY = "Sorry — something went wrong on our side; please try again."
 
 
@@ -57,6 +58,8 @@ def _source(citation: Mapping[str, Any], full_section: bool) -> str:
         line += f" — {link}"
     if citation.get("stale"):
         line += f" {STALE}"
+    if citation.get("metadata") == "draft":
+        line += f" {DRAFT}"
     return line
 
 
@@ -203,6 +206,8 @@ def render_eligibility(result: Mapping[str, Any], labels: Mapping[str, str]) -> 
     """`Cases.eligibility`: verdict, each criterion, questions to ask, how to refer."""
     verdict = VERDICTS.get(result.get("verdict", ""), esc(result.get("verdict", "")))
     head = f"<b>{esc(result.get('title') or result.get('service_id'))}</b>: {verdict}"
+    if result.get("caveat"):
+        head += f"\n{DRAFT}: {esc(result['caveat'])}"
     criteria = []
     for c in result.get("criteria") or []:
         line = (f"{STATUS.get(c.get('status'), '•')} {_criterion_name(c.get('criterion', ''))}"
@@ -230,7 +235,7 @@ def render_signpost(result: Mapping[str, Any], labels: Mapping[str, str]) -> str
     for i, service in enumerate(result.get("services") or [], start=1):
         verdict = VERDICTS.get(service.get("verdict", ""), esc(service.get("verdict", "")))
         lines = [f"{i}. <b>{esc(service.get('title') or service.get('service_id'))}</b> — "
-                 f"{verdict}"]
+                 f"{verdict}" + (f" ({DRAFT})" if service.get("metadata") == "draft" else "")]
         lines += [f"   ✅ {esc(reason)}" for reason in service.get("reasons") or []]
         lines += [f"   ❓ Ask: {esc(q)}" for q in service.get("missing") or []]
         if referral := _referral(service.get("referral")):

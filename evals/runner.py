@@ -14,6 +14,7 @@ from langchain_core.embeddings import Embeddings
 
 from evals.ask_eval import DenseBaseline, Trace, calibrate, run_questions, summarise
 from evals.case_eval import evaluate_cases
+from evals.drafts_eval import evaluate_drafts
 from evals.notes_eval import evaluate_notes
 from evals.splits import DEV, TEST, split, split_of
 from ingest.pipeline import ingest
@@ -44,6 +45,7 @@ BARS: list[Bar] = [
     ("escalation_recall", ">=", 1.0),
     ("case_escalation_recall", ">=", 1.0),
     ("ratio_to_bare_p50", "<=", 1.5),
+    ("draft_metadata_right", ">=", 0.90),  # issue 18: fields proposed for drafts
 ]
 
 # The golden pack's test split fails CI below these: a little under what the shipped engine
@@ -61,6 +63,7 @@ FLOORS: list[Bar] = [
     ("threshold_accuracy_text", ">=", 0.90),
     ("escalation_recall", ">=", 1.0),
     ("case_escalation_recall", ">=", 1.0),
+    ("draft_metadata_right", ">=", 0.70),
 ]
 
 
@@ -171,7 +174,7 @@ def _vignette_splits(vignettes: list[dict[str, Any]], held_out: bool
 
 
 def run_eval(pack: Pack, settings: Settings, use_llm: bool = False,
-             notes_dir: Path | None = None) -> EvalReport:
+             notes_dir: Path | None = None, drafts_dir: Path | None = None) -> EvalReport:
     questions = load_yaml_list(pack.questions)
     vignettes = load_yaml_list(pack.vignettes)
     gold = load_gold(pack.gold)
@@ -213,6 +216,10 @@ def run_eval(pack: Pack, settings: Settings, use_llm: bool = False,
             notes = evaluate_notes(cases, answerer, notes_dir, misses)
             if notes:
                 metrics[TEST]["notes"] = notes
+        if drafts_dir is not None:
+            drafts = evaluate_drafts(drafts_dir, settings.max_file_bytes, misses)
+            metrics[DEV]["draft_metadata_right"] = drafts[DEV]["share"]
+            metrics[TEST]["draft_metadata_right"] = drafts[TEST]["share"]
     return EvalReport(report.documents, len(questions), len(vignettes), metrics[TEST],
                       baseline[TEST], metrics[DEV], baseline[DEV],
                       [] if pack.held_out else check_floors(metrics[TEST], baseline[TEST]),

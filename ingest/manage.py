@@ -127,3 +127,58 @@ def withdraw_document(settings: Settings, doc_id: str, actor: str) -> IngestRepo
     path = Path(doc.path)
     _archive([path, path.with_name(path.name + SIDECAR_SUFFIX)], settings)
     return ingest(_roots(settings), settings, actor=actor)
+
+
+def draft_metadata(settings: Settings, doc_id: str) -> dict[str, Any]:
+    """A document's metadata as the owner reviews it: each field with the sentence Waymark
+    proposed it from (empty for a confirmed document)."""
+    doc = open_store(settings).snapshot().documents.get(doc_id)
+    if doc is None:
+        raise UnknownDocument(f"no document {doc_id!r} in the knowledge base")
+    return {"doc_id": doc_id, "path": doc.path, "metadata": doc.meta.metadata,
+            "fields": _confirmable(doc.meta.model_dump(mode="json")),
+            "proposed_from": dict(doc.meta.proposed_from)}
+
+
+def confirm_metadata(settings: Settings, doc_id: str, changes: dict[str, Any],
+                     actor: str) -> IngestReport:
+    """Confirm a draft's metadata, with the owner's changes: write it beside the file (a
+    sidecar) or into it (Markdown front matter), record it in the audit trail, and ingest
+    again, which re-indexes only that document."""
+    review = draft_metadata(settings, doc_id)
+    if review["metadata"] != "draft":
+        raise UploadError(f"{doc_id}: its metadata is already confirmed; edit its "
+                          f"{'front matter' if review['path'].endswith('.md') else 'sidecar'}")
+    fields = {**review["fields"], **changes}
+    path = Path(review["path"])
+    text = yaml.safe_dump(fields, sort_keys=False, allow_unicode=True)
+    try:
+        if path.suffix.lower() in (".md", ".markdown"):
+            body = path.read_text(encoding="utf-8")
+            _check(path.name, f"---\n{text}---\n{body}".encode(), None, settings)
+            _write(path, f"---\n{text}---\n{body}".encode())
+        else:
+            _check(path.name, path.read_bytes(), text.encode(), settings)
+            _write(sidecar_path(path), text.encode())
+    except UploadError as exc:
+        raise UploadError(f"the confirmed metadata is not valid: {exc}") from None
+    store = open_store(settings)
+    store.record(actor, "metadata confirmed", doc_id, fields.get("version"))
+    return ingest(_roots(settings), settings, actor=actor)
+
+
+def _confirmable(fields: dict[str, Any]) -> dict[str, Any]:
+    """The fields an owner confirms: no draft markers, nothing empty."""
+    fields.pop("metadata", None)
+    fields.pop("proposed_from", None)
+
+    def kept(value: Any) -> bool:
+        return value not in (None, [], {}, "")
+
+    cleaned = {}
+    for key, value in fields.items():
+        if isinstance(value, dict):
+            value = {k: v for k, v in value.items() if kept(v)}
+        if kept(value):
+            cleaned[key] = value
+    return cleaned

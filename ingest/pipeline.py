@@ -59,6 +59,7 @@ class IngestReport:
     changed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    drafted: list[str] = field(default_factory=list)  # in the base with metadata unconfirmed
     failed: list[Failure] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     documents: int = 0
@@ -309,6 +310,7 @@ def ingest(
             else:
                 report.unchanged.append(doc_id)
         report.removed = sorted(set(previous) - set(docs))
+        report.drafted = sorted(p.meta.id for p in planned if p.meta.is_draft)
         report.warnings = _orphan_warnings(found)
         for item in to_index:
             assert item.loaded is not None

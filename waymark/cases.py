@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from waymark import escalation
 from waymark.answer import ADVISORY
 from waymark.citations import cite_section
+from waymark.drafting import UNCONFIRMED
 from waymark.eligibility import Assessment, assess
 from waymark.errors import CaseInputError, UnknownService
 from waymark.extract import extract_family
@@ -135,7 +136,7 @@ class Cases:
             "missing": result.missing, "level_used": {"level": result.level_used,
                                                       "source": result.level_source},
             "referral": _referral(service), "family": case.echo(snapshot.taxonomy),
-            "advisory": DECISION_ADVISORY,
+            "advisory": DECISION_ADVISORY, **_unconfirmed(service),
         }
 
     def signpost(self, family: dict[str, Any] | Family | None = None, text: str | None = None,
@@ -218,5 +219,16 @@ def _signpost_row(assessment: Assessment) -> dict[str, Any]:
         "referral": _referral(service),
         "citations": [c.citation.to_json(n) for n, c in enumerate(assessment.criteria, start=1)
                       if c.citation],
+        **_unconfirmed(service),
     }
+
+
+def _unconfirmed(service: StoredDocument) -> dict[str, Any]:
+    """A verdict on criteria Waymark proposed (a draft) says so: it is never a plain "meets"."""
+    if not service.meta.is_draft:
+        return {}
+    return {"metadata": "draft",
+            "caveat": f"The eligibility criteria of {service.meta.title} were proposed by "
+                      f"Waymark from the document's text; {UNCONFIRMED}. Check them in the "
+                      "document before relying on this verdict."}
 

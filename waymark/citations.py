@@ -30,6 +30,7 @@ class Citation:
             "effective": meta.effective.isoformat() if meta.effective else None,
             "section": " > ".join(self.section) or None, "page": self.page,
             "quote": self.quote, "url": meta.source_url, "stale": meta.is_stale(),
+            "metadata": meta.metadata,
         }
 
 

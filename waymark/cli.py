@@ -442,7 +442,10 @@ def evaluate(
             err.print(f"wrote {CALIBRATION_FILE} ({fitted.fitted_on})")
         notes_dir = None if pack is not None else (
             notes or (Path("evals/notes") if Path("evals/notes").is_dir() else None))
-        report = run_eval(chosen, settings, use_llm=llm, notes_dir=notes_dir)
+        drafts_dir = Path("evals/drafts") if pack is None and Path(
+            "evals/drafts/expected.yaml").exists() else None
+        report = run_eval(chosen, settings, use_llm=llm, notes_dir=notes_dir,
+                          drafts_dir=drafts_dir)
     if as_json:
         _print_json(report.to_json())
     else:
@@ -520,6 +523,72 @@ def token_list(as_json: JsonOption = False) -> None:
     for row in rows:
         table.add_row(row["name"], row["role"], row["created_at"])
     out.print(table)
+
+
+metadata_app = typer.Typer(help="Review and confirm the metadata Waymark proposed for drafts "
+                                "(files that came without front matter or a sidecar).",
+                           no_args_is_help=True)
+app.add_typer(metadata_app, name="metadata")
+
+
+@metadata_app.command("show")
+def metadata_show(doc_id: str, as_json: JsonOption = False) -> None:
+    """A document's metadata, each proposed field beside the sentence it came from."""
+    from ingest.manage import draft_metadata
+
+    with _errors():
+        review = draft_metadata(get_settings(), doc_id)
+    if as_json:
+        _print_json(review)
+        return
+    table = Table("field", "value", "proposed from", title=f"{doc_id} ({review['metadata']})")
+    sources = review["proposed_from"]
+    for name, value in review["fields"].items():
+        nested = value.items() if isinstance(value, dict) else [("", value)]
+        for key, item in nested:
+            field = f"{name}.{key}" if key else name
+            table.add_row(field, str(item), sources.get(field, ""))
+    for name in ("owner", "review_by"):
+        if name not in review["fields"]:
+            table.add_row(name, "[yellow](empty: only the owner knows it)[/yellow]", "")
+    out.print(table)
+
+
+@metadata_app.command("confirm")
+def metadata_confirm(
+    doc_id: str,
+    owner: Annotated[str | None, typer.Option(help="Who maintains the document.")] = None,
+    review_by: Annotated[str | None, typer.Option(help="Review date, YYYY-MM-DD.")] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="FIELD=VALUE to correct a "
+                                                                 "proposed field (YAML value).")]
+    = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Confirm a draft's metadata (with corrections): writes its sidecar or front matter,
+    records it in the audit trail and re-indexes that document."""
+    import yaml
+
+    from ingest.manage import confirm_metadata
+
+    changes: dict[str, Any] = {}
+    for item in set_ or []:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            err.print(f"[red]error:[/red] --set {item!r}: write FIELD=VALUE, e.g. version=2.1")
+            raise typer.Exit(2)
+        changes[name.strip()] = yaml.safe_load(value)
+    if owner:
+        changes["owner"] = owner
+    if review_by:
+        changes["review_by"] = review_by
+    with _errors():
+        report = confirm_metadata(get_settings(), doc_id, changes,
+                                  actor=f"cli:{getpass.getuser()}")
+    if as_json:
+        _print_json(report.to_json())
+    else:
+        err.print(f"confirmed {doc_id}; re-indexed: {', '.join(report.changed) or 'nothing'}")
+    raise typer.Exit(report.exit_code)
 
 
 @app.command()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from waymark.citations import MIN_QUOTE_CHARS, Citation
+from waymark.drafting import UNCONFIRMED
 from waymark.retrieval import Passage
 from waymark.scoring import Candidate
 from waymark.sentences import clean, normalise_quote
@@ -104,12 +105,17 @@ def _readable(span: list[Candidate]) -> str:
 
 
 def stale_notes(citations: list[Citation]) -> list[str]:
+    """What the answer must say about its sources: past their review date, or drafts whose
+    metadata the owner has not confirmed."""
     notes = []
     for n, citation in enumerate(citations, start=1):
         meta = citation.doc.meta
         if meta.is_stale():
             notes.append(f"Note: [{n}] comes from {meta.title}, which was due for review on "
                          f"{meta.review_by}; check it is still current before relying on it.")
+        if meta.is_draft:
+            notes.append(f"Note: [{n}] comes from {meta.title}, whose {UNCONFIRMED} (its "
+                         "version, dates and owner were proposed by Waymark).")
     return notes
 
 

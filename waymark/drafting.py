@@ -42,7 +42,8 @@ _MONTHS = ("january|february|march|april|may|june|july|august|september|october|
 _DATE = (rf"\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS})\s+\d{{4}}|\d{{1,2}}/\d{{1,2}}/\d{{4}}"
          rf"|\d{{4}}-\d{{2}}-\d{{2}}|(?:{_MONTHS})\s+\d{{4}}")
 _EFFECTIVE = re.compile(rf"\b(?:effective|in (?:force|effect)|published|issued|approved|"
-                        rf"date of issue|dated?)\b(?:\s+(?:from|on|date))?\s*:?\s*({_DATE})",
+                        rf"date of issue|dated?|applies|applicable|valid|start date|"
+                        rf"commenc\w*)\b(?:\s+(?:from|on|date))?\s*:?\s*({_DATE})",
                         re.IGNORECASE)
 _VERSION = re.compile(r"\bversion\s*(?:number|no\.?)?\s*:?\s*(\d+(?:\.\d+){0,2})\b|\bv(\d+\.\d+)\b",
                       re.IGNORECASE)
@@ -61,6 +62,13 @@ _AGE_BIRTHDAY = re.compile(r"\b(?:up to|until|before)\s+(?:their|the child's|his
                            r"(\d{1,2})(?:st|nd|rd|th)\s+birthday\b", re.IGNORECASE)
 _CHILDREN = re.compile(r"\b(?:child|children|young (?:people|person)|babies|baby|toddlers?|"
                        r"pupils?|under[\s-]\w+s\b|\d+s\b|teenagers?|families)\b", re.IGNORECASE)
+# An age in "young parents aged 16 to 24" is the parents': who the words before it name.
+_PARENT_BEFORE = re.compile(r"\b(?:parents?|mums?|mothers?|dads?|fathers?|carers?|women|men|"
+                            r"adults?)\W+(?:\w+\W+){0,2}$", re.IGNORECASE)
+_NEGATION = re.compile(r"\b(?:not|no|cannot|can't|unable|excluded?|except)\b|n't\b",
+                       re.IGNORECASE)
+_PREGNANT = re.compile(r"\bpregnan\w*|\bexpectant\b|\bexpecting a baby\b|\bantenatal\b",
+                       re.IGNORECASE)
 _DISTRICT = re.compile(r"\b([A-Z]{1,2}\d{1,2})\b")
 _PLACE = re.compile(r"\b(?:liv(?:e|es|ing)|resident|based|postcodes?|districts?|covers?|"
                     r"areas?)\b", re.IGNORECASE)
@@ -77,11 +85,12 @@ def propose_metadata(path: Path, extracted: Extracted) -> tuple[DocumentMeta, li
     """A draft's metadata, validated like an owner's, with where each field came from."""
     sentences = [s.text for s in split_sentences(extracted.text) if not s.is_heading]
     kind, kind_from = _kind(path, extracted.text)
+    title, title_from = _title(path, extracted)
     fields: dict[str, Any] = {
-        "id": _slug(path.stem), "kind": kind, "title": _title(path, extracted),
-        "metadata": "draft",
+        "id": _slug(path.stem), "kind": kind, "title": title, "metadata": "draft",
     }
-    sources: dict[str, str] = {"id": f"the file name {path.name}", "kind": kind_from}
+    sources: dict[str, str] = {"id": f"the file name {path.name}", "kind": kind_from,
+                               "title": title_from}
     for name, (value, sentence) in _dated(sentences).items():
         fields[name] = value
         sources[name] = sentence
@@ -116,14 +125,37 @@ def _kind(path: Path, text: str) -> tuple[str, str]:
     return "guidance", "nothing said otherwise (guidance is the default)"
 
 
-def _title(path: Path, extracted: Extracted) -> str:
+def _title(path: Path, extracted: Extracted) -> tuple[str, str]:
+    """The visible title: the first heading of a structured document (Word, HTML, Markdown),
+    the opening line of a PDF; the file's own properties only when neither gives one (they
+    are often a template's)."""
+    if extracted.pages is None:
+        heading = next((b.section[0] for b in extracted.blocks if b.section), None)
+        if heading:
+            return heading, "its first heading"
+    first = _opening_line(extracted.text)
+    if first:
+        return first, "its first line"
     if extracted.title and extracted.title.strip():
-        return extracted.title.strip()
-    for block in extracted.blocks:
-        if block.section:
-            return block.section[0]
-    first = next((line.strip() for line in extracted.text.splitlines() if line.strip()), "")
-    return first[:120] if first and len(first.split()) <= 15 else path.stem.replace("-", " ")
+        return _SITE_SUFFIX.sub("", extracted.title.strip()), "the file's properties"
+    return path.stem.replace("_", " ").replace("-", " "), "the file name"
+
+
+_SITE_SUFFIX = re.compile(r"\s+[|\u2013\u2014-]\s+[^|\u2013\u2014-]+$")  # "Title | Council"
+_UNFINISHED = re.compile(r"(?:\b(?:and|of|the|for|in|to|with|a)|[,:\u2013-])$", re.IGNORECASE)
+MAX_TITLE_WORDS = 15
+
+
+def _opening_line(text: str) -> str | None:
+    """The first line, joined with the next when it stops mid-phrase (a title wrapped across
+    two lines of a PDF)."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if not lines:
+        return None
+    title = lines[0]
+    if _UNFINISHED.search(title) and len(lines) > 1:
+        title = f"{title} {lines[1]}"
+    return title if len(title.split()) <= MAX_TITLE_WORDS else None
 
 
 def _dated(sentences: list[str]) -> dict[str, tuple[Any, str]]:
@@ -155,10 +187,12 @@ def _number(text: str) -> int:
 def _eligibility(sentences: list[str]) -> dict[str, tuple[Any, str]]:
     found: dict[str, tuple[Any, str]] = {}
     for sentence in sentences:
-        if "child_age" not in found and _CHILDREN.search(sentence):
-            age = _age(sentence)
-            if age:
-                found["child_age"] = (age, sentence)
+        for whose, age in _ages(sentence):
+            if whose not in found:
+                found[whose] = (age, sentence)
+        if "pregnancy" not in found and _PREGNANT.search(sentence):
+            found["pregnancy"] = ("excluded" if _NEGATION.search(sentence) else "required",
+                                  sentence)
         districts = _DISTRICT.findall(sentence)
         if "areas" not in found and districts and _PLACE.search(sentence):
             found["areas"] = (list(dict.fromkeys(districts)), sentence)
@@ -167,21 +201,34 @@ def _eligibility(sentences: list[str]) -> dict[str, tuple[Any, str]]:
     return found
 
 
-def _age(sentence: str) -> dict[str, float] | None:
-    if match := _AGE_RANGE.search(sentence):
-        return {"min_years": _number(match.group(1)), "max_years": _number(match.group(2))}
-    if match := _AGE_BIRTHDAY.search(sentence):
-        return {"max_years": int(match.group(1)) - 0.01}
-    if match := _AGE_UNDER.search(sentence):
-        return {"max_years": _number(match.group(1) or match.group(2)) - 0.01}
-    return None
+def _ages(sentence: str) -> list[tuple[str, dict[str, float]]]:
+    """Each age range the sentence states, as ("child_age" or "parent_age", range): whose it is
+    is read from the words just before it."""
+    found: list[tuple[int, dict[str, float]]] = []
+    for match in _AGE_RANGE.finditer(sentence):
+        found.append((match.start(), {"min_years": _number(match.group(1)),
+                                      "max_years": _number(match.group(2))}))
+    for match in _AGE_BIRTHDAY.finditer(sentence):
+        found.append((match.start(), {"max_years": int(match.group(1)) - 0.01}))
+    for match in _AGE_UNDER.finditer(sentence):
+        found.append((match.start(), {"max_years": _number(match.group(1) or match.group(2))
+                                      - 0.01}))
+    ages = []
+    for start, age in sorted(found, key=lambda item: item[0]):
+        before = sentence[max(0, start - 40):start]
+        if _PARENT_BEFORE.search(before):
+            ages.append(("parent_age", age))
+        elif _CHILDREN.search(sentence):
+            ages.append(("child_age", age))
+    return ages
 
 
 def _referral(sentences: list[str]) -> dict[str, tuple[Any, str]]:
     found: dict[str, tuple[Any, str]] = {}
     for sentence in sentences:
-        if "self_referral" not in found and _SELF_REFERRAL.search(sentence):
-            found["self_referral"] = (True, sentence)
+        if "self_referral" not in found and (match := _SELF_REFERRAL.search(sentence)):
+            rest = sentence[:match.start()] + sentence[match.end():]  # "no referral needed"
+            found["self_referral"] = (not _NEGATION.search(rest), sentence)
         if "route" not in found and _REFERRAL.search(sentence) \
                 and len(sentence.split()) <= MAX_ROUTE_WORDS:
             found["route"] = (" ".join(sentence.split()), sentence)

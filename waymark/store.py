@@ -129,7 +129,7 @@ class StoredDocument:
             "effective": meta.effective.isoformat() if meta.effective else None,
             "review_by": meta.review_by.isoformat() if meta.review_by else None,
             "stale": meta.is_stale(today), "chunks": self.chunks, "sha256": self.sha256,
-            "path": self.path,
+            "path": self.path, "metadata": meta.metadata,
         }
 
 
@@ -591,6 +591,14 @@ class Store:
             rows = db.execute("SELECT path FROM roots WHERE generation = "
                               "(SELECT value FROM state WHERE key = 'active')").fetchall()
         return [Path(r["path"]) for r in rows]
+
+    def record(self, actor: str, action: str, doc_id: str, version: str | None) -> None:
+        """One entry in the audit trail, against the active generation."""
+        generation = self.snapshot().generation or 0
+        with self._transaction() as db:
+            db.execute("INSERT INTO trail (at, actor, action, doc_id, version, generation) "
+                       "VALUES (?, ?, ?, ?, ?, ?)",
+                       (_now(), actor, action, doc_id, version, generation))
 
     def trail(self, limit: int = 200) -> list[dict[str, Any]]:
         """Who added, changed or withdrew which document and version, and when (newest first)."""

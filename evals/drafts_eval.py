@@ -1,0 +1,79 @@
+"""How often the metadata Waymark proposes for a draft is what the owner would confirm, field by
+field, on documents written blind (`evals/drafts/`: Word files, PDFs and saved pages without
+metadata, and `expected.yaml`). Split dev/test by path like the other evaluation data."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from evals.splits import DEV, TEST, split_of
+from waymark.loaders import load_document
+
+ROUTE_SHARE = 0.5  # a proposed route is right when it holds half the expected route's words
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z0-9]+", text.lower()) if len(w) > 2}
+
+
+def _same(field: str, proposed: Any, expected: Any) -> bool:
+    if field == "referral.route":
+        if expected is None or proposed is None:
+            return expected is None and proposed is None
+        wanted = _words(str(expected))
+        return bool(wanted) and len(wanted & _words(str(proposed))) / len(wanted) >= ROUTE_SHARE
+    if field == "eligibility.areas":
+        return set(proposed or []) == set(expected or [])
+    if field == "eligibility.child_age":
+        def bounds(age: dict[str, Any] | None) -> tuple[Any, Any]:
+            age = age or {}
+            low, high = age.get("min_years"), age.get("max_years")
+            return (None if low in (None, 0) else int(low),
+                    None if high is None else int(high))
+        return bounds(proposed) == bounds(expected)
+    if field == "title":
+        return " ".join(str(proposed).split()).lower() == " ".join(str(expected).split()).lower()
+    if expected is None:
+        return proposed is None
+    return str(proposed) == str(expected)
+
+
+def _fields(expected: dict[str, Any]) -> list[str]:
+    names = ["title", "kind", "version", "effective"]
+    for group in ("eligibility", "referral"):
+        names += [f"{group}.{key}" for key in expected.get(group) or {}]
+    return names
+
+
+def _get(data: dict[str, Any], field: str) -> Any:
+    value: Any = data
+    for key in field.split("."):
+        value = value.get(key) if isinstance(value, dict) else None
+    return value
+
+
+def evaluate_drafts(folder: Path, max_bytes: int, misses: list[dict[str, Any]]
+                    ) -> dict[str, dict[str, Any]]:
+    """Per split: fields right / fields, and the share, over every document of `folder`."""
+    expected = yaml.safe_load((folder / "expected.yaml").read_text(encoding="utf-8")) or {}
+    items = [{"id": path, "folder": path.split("/")[0]} for path in expected]
+    where = split_of(items, "folder")
+    counts = {DEV: [0, 0], TEST: [0, 0]}
+    for path, want in expected.items():
+        meta = load_document(folder / "documents" / path, max_bytes).meta
+        proposed = meta.model_dump(mode="json")
+        for field in _fields(want):
+            right = _same(field, _get(proposed, field), _get(want, field))
+            counts[where[path]][0] += right
+            counts[where[path]][1] += 1
+            if not right:
+                misses.append({"id": path, "split": where[path], "problem": "draft metadata",
+                               "field": field, "proposed": _get(proposed, field),
+                               "expected": _get(want, field)})
+    return {name: {"documents": sum(where[p] == name for p in expected), "fields": total,
+                   "right": right, "share": round(right / total, 4) if total else None}
+            for name, (right, total) in counts.items()}

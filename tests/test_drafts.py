@@ -1,0 +1,99 @@
+"""A content owner's files as they are: a Word service specification with no metadata goes in
+as a draft, is answered from and cited with "metadata not yet confirmed", and once the owner
+confirms it (CLI), its sidecar is written, the trail records it and only it is re-indexed."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+from conftest import CountingEmbeddings, write_doc
+
+from ingest.pipeline import ingest
+from waymark.answer import Answerer
+from waymark.cases import Cases
+from waymark.config import Settings
+from waymark.store import open_store
+
+
+def make_service_docx(path: Path) -> Path:
+    import docx
+
+    document = docx.Document()
+    document.add_heading("Little Voices Speech Group", level=1)
+    document.add_paragraph("Version 2.1. Effective from 1 April 2026.")
+    document.add_heading("Who can use it", level=2)
+    document.add_paragraph("Little Voices is for children aged 2 to 4 whose talking is behind "
+                           "what is expected for their age.")
+    document.add_paragraph("Families living in BV1, BV2 and BV5 can use the group.")
+    document.add_paragraph("The family must agree to the referral.", style="List Bullet")
+    document.add_heading("How to refer", level=2)
+    document.add_paragraph("Refer using the online form on the Brookvale Partner Portal.")
+    document.add_paragraph("Families cannot self-refer.")
+    document.save(str(path))
+    return path
+
+
+def run_cli(args: list[str], data: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "waymark.cli", *args], capture_output=True,
+                          text=True, env={**os.environ, "WAYMARK_DATA_DIR": str(data)},
+                          timeout=300)
+
+
+def test_a_word_file_without_metadata_is_a_cited_draft_until_confirmed(
+        kb: Path, settings: Settings, embeddings: CountingEmbeddings) -> None:
+    write_doc(kb, "guide.md", "bv-guide", "# Guide\n\nEarly help is offered with consent.\n")
+    services = kb / "services"
+    services.mkdir()
+    make_service_docx(services / "Little_Voices.docx")
+    report = ingest([kb], settings, embeddings=embeddings)
+    assert report.drafted == ["little-voices"] and not report.failed
+    store = open_store(settings)
+    meta = store.snapshot().documents["little-voices"].meta
+    assert meta.is_draft and meta.kind == "service"  # from its folder
+    assert meta.title == "Little Voices Speech Group" and meta.version == "2.1"
+    assert str(meta.effective) == "2026-04-01" and meta.owner is None
+    eligibility = meta.eligibility  # type: ignore[attr-defined]
+    assert (eligibility.child_age.min_years, eligibility.child_age.max_years) == (2, 4)
+    assert eligibility.areas == ["BV1", "BV2", "BV5"] and eligibility.consent_required
+    assert meta.referral.self_referral is False  # type: ignore[attr-defined]
+    assert "BV1, BV2 and BV5" in meta.proposed_from["eligibility.areas"]
+
+    rows = {r["doc_id"]: r for r in (d.source_row() for d in store.documents())}
+    assert rows["little-voices"]["metadata"] == "draft"
+    assert rows["bv-guide"]["metadata"] == "confirmed"
+
+    answer = Answerer(store, embeddings).ask("how do i refer to little voices speech group?")
+    assert not answer["refused"]
+    cited = [c for c in answer["citations"] if c["doc_id"] == "little-voices"]
+    assert cited and all(c["metadata"] == "draft" for c in cited)
+    assert "metadata not yet confirmed" in answer["answer"]
+
+    verdict = Cases(store).eligibility("little-voices", family={
+        "children": [{"age_years": 3}], "postcode": "BV2 1AA", "consent": True})
+    assert verdict["verdict"] == "meets" and verdict["metadata"] == "draft"
+    assert "not yet confirmed" in verdict["caveat"]
+
+    data = settings.data_dir
+    shown = json.loads(run_cli(["metadata", "show", "little-voices", "--json"], data).stdout)
+    assert shown["fields"]["eligibility"]["areas"] == ["BV1", "BV2", "BV5"]
+    confirmed = run_cli(["metadata", "confirm", "little-voices", "--owner", "Early Years Team",
+                         "--review-by", "2027-04-01", "--set", "version=2.2", "--json"], data)
+    assert confirmed.returncode == 0, confirmed.stderr
+    assert json.loads(confirmed.stdout)["changed"] == ["little-voices"]
+    sidecar = yaml.safe_load((services / "Little_Voices.docx.meta.yaml").read_text())
+    assert sidecar["owner"] == "Early Years Team" and str(sidecar["version"]) == "2.2"
+    assert str(sidecar["review_by"]) == "2027-04-01" and sidecar["kind"] == "service"
+    assert "metadata" not in sidecar and "proposed_from" not in sidecar
+
+    store = open_store(settings)
+    meta = store.snapshot().documents["little-voices"].meta
+    assert not meta.is_draft and meta.owner == "Early Years Team"
+    actions = [(t["action"], t["doc_id"]) for t in store.trail()]
+    assert ("metadata confirmed", "little-voices") in actions
+    again = run_cli(["metadata", "confirm", "little-voices"], data)
+    assert again.returncode == 1 and "already confirmed" in again.stderr
