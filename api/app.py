@@ -12,10 +12,25 @@ from starlette.datastructures import UploadFile
 
 import waymark
 from api import security
-from api.schemas import AskRequest, AuditRequest, CaseRequest, EligibilityRequest, SignpostRequest
+from api.schemas import (
+    AskRequest,
+    AuditRequest,
+    CaseRequest,
+    ConfirmRequest,
+    EligibilityRequest,
+    SignpostRequest,
+)
 from api.security import Lead, Owner, Practitioner
 from api.web import WEB_DIR
-from ingest.manage import UploadError, add_document, sidecar_from_form, withdraw_document
+from ingest.manage import (
+    UploadError,
+    add_document,
+    confirm_metadata,
+    draft_metadata,
+    edits_from_form,
+    sidecar_from_form,
+    withdraw_document,
+)
 from waymark.answer import Answerer
 from waymark.audit import AuditCase, parse_csv, run_audit, to_csv, to_html
 from waymark.cases import Cases
@@ -165,6 +180,22 @@ def _routes(app: FastAPI, settings: Settings) -> None:  # noqa: C901 - one place
     async def withdraw(doc_id: str, who: Owner) -> dict[str, Any]:
         """Withdraw a document: it leaves the knowledge base at once; its file is archived."""
         report = await run_in_threadpool(withdraw_document, settings, doc_id, f"api:{who.name}")
+        return report.to_json()
+
+    @app.get("/sources/{doc_id}/metadata")
+    def metadata(doc_id: str, who: Owner) -> dict[str, Any]:
+        """A document's metadata as its owner reviews it: each field Waymark proposed for a
+        draft beside the sentence it came from."""
+        return draft_metadata(settings, doc_id)
+
+    @app.post("/sources/{doc_id}/metadata/confirm")
+    async def confirm(doc_id: str, body: ConfirmRequest, who: Owner) -> dict[str, Any]:
+        """Confirm a draft's metadata with the owner's edits (`fields`: "eligibility.areas":
+        "BV1, BV2", "owner": "...", ...): its sidecar or front matter is written, the trail
+        records it and the document is re-indexed."""
+        changes = edits_from_form(draft_metadata(settings, doc_id), body.fields)
+        report = await run_in_threadpool(confirm_metadata, settings, doc_id, changes,
+                                         f"api:{who.name}")
         return report.to_json()
 
     @app.get("/history")

@@ -60,3 +60,10 @@ class AuditRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     cases: list[AuditCaseIn] = Field(min_length=1, max_length=2000)
+
+
+class ConfirmRequest(BaseModel):
+    """The owner's review of a draft: each field as the form shows it ("eligibility.areas":
+    "BV1, BV2"); fields left out keep what Waymark proposed."""
+
+    fields: dict[str, str] = Field(default_factory=dict, max_length=100)

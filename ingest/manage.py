@@ -182,3 +182,28 @@ def _confirmable(fields: dict[str, Any]) -> dict[str, Any]:
         if kept(value):
             cleaned[key] = value
     return cleaned
+
+
+def edits_from_form(review: dict[str, Any], form: dict[str, str]) -> dict[str, Any]:
+    """The owner's edits as metadata: "eligibility.areas": "BV1, BV2" becomes a nested list
+    (a field that holds a list takes comma-separated values), other values are read as YAML
+    scalars ("2.1", "true", "2026-04-01"); an emptied field is dropped."""
+    fields: dict[str, Any] = {k: (dict(v) if isinstance(v, dict) else v)
+                              for k, v in review["fields"].items()}
+    for name, text in form.items():
+        group, _, key = name.partition(".")
+        holder = fields.setdefault(group, {}) if key else fields
+        if not isinstance(holder, dict):
+            raise UploadError(f"{name}: {group} is not a group of fields")
+        target = key or group
+        current = holder.get(target)
+        if not text.strip():
+            holder.pop(target, None)
+        elif isinstance(current, list) or target == "areas":
+            holder[target] = [part.strip().upper() for part in text.split(",") if part.strip()]
+        else:
+            try:
+                holder[target] = yaml.safe_load(text)
+            except yaml.YAMLError:
+                holder[target] = text.strip()
+    return fields

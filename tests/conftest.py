@@ -209,3 +209,22 @@ def make_image_pdf(path: Path, pages: int = 1) -> Path:
         pdf.rect(20, 20, 100, 60, style="F")
     pdf.output(str(path))
     return path
+
+
+def make_service_docx(path: Path) -> Path:
+    """A Word service specification as an owner writes it, with no metadata anywhere."""
+    import docx
+
+    document = docx.Document()
+    document.add_heading("Little Voices Speech Group", level=1)
+    document.add_paragraph("Version 2.1. Effective from 1 April 2026.")
+    document.add_heading("Who can use it", level=2)
+    document.add_paragraph("Little Voices is for children aged 2 to 4 whose talking is behind "
+                           "what is expected for their age.")
+    document.add_paragraph("Families living in BV1, BV2 and BV5 can use the group.")
+    document.add_paragraph("The family must agree to the referral.", style="List Bullet")
+    document.add_heading("How to refer", level=2)
+    document.add_paragraph("Refer using the online form on the Brookvale Partner Portal.")
+    document.add_paragraph("Families cannot self-refer.")
+    document.save(str(path))
+    return path

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import CountingEmbeddings, serving, write_doc
+from conftest import CountingEmbeddings, make_service_docx, serving, write_doc
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
@@ -239,7 +239,8 @@ def test_owner_and_lead_use_the_page(browser: WebDriver, site: dict[str, str], s
 
     # A bad upload is refused with the API's message shown in the page.
     bad = tmp_path / "upload" / "notes.md"
-    bad.write_text("# Notes\nNo front matter here.\n", encoding="utf-8")
+    bad.write_text("---\nid: notes\nkind: guidance\n# Notes: the front matter is never closed\n",
+                   encoding="utf-8")
     page.upload(bad)
     page.visible("#upload-result .error")
     assert "notes.md" in page.find("#upload-result .error").text
@@ -322,6 +323,49 @@ def test_owner_and_lead_use_the_page(browser: WebDriver, site: dict[str, str], s
                 if entry["level"] == "SEVERE" and "Failed to load resource" not in entry["message"]
                 or "Content Security Policy" in entry["message"]]
     assert not problems, problems
+
+
+def test_owner_reviews_and_confirms_a_draft_in_the_page(
+        browser: WebDriver, kb: Path, settings: Settings, embeddings: CountingEmbeddings,
+        shots: Path, tmp_path: Path) -> None:
+    """A Word file that came without metadata: the owner sees it as a draft, reviews each
+    proposed field beside the sentence it came from, corrects one, adds the owner and review
+    date, and confirms; the sidecar is written and the document is re-indexed as confirmed."""
+    hubs_doc(kb, "hubs.md", "1.0", "960100")
+    (kb / "services").mkdir()
+    docx_path = make_service_docx(kb / "services" / "Little_Voices.docx")
+    ingest([kb], settings, embeddings=embeddings)
+    tokens = tmp_path / "tokens.json"
+    owner = create_token(tokens, "Olu Owner", "owner")
+    app_settings = Settings(data_dir=settings.data_dir, knowledge_dir=kb, api_tokens_file=tokens)
+    page = Page(browser, shots)
+    with serving(create_app(app_settings)) as url:
+        browser.get(f"{url}/")
+        page.sign_in(owner)
+        row = page.visible('#sources-table tr[data-doc-id="little-voices"]')
+        assert row.get_attribute("data-metadata") == "draft" and "draft" in row.text
+        page.find("#review-little-voices").click()
+        page.visible("#draft-review")
+        areas = page.find('#draft-fields tr[data-field="eligibility.areas"]')
+        assert areas.find_element(By.TAG_NAME, "input").get_attribute("value") == "BV1, BV2, BV5"
+        assert "Families living in BV1, BV2 and BV5" in areas.text
+        version = page.find("#draft-field-version")
+        assert version.get_attribute("value") == "2.1"
+        version.clear()
+        version.send_keys("2.2")
+        page.find("#draft-field-owner").send_keys("Early Years Team")
+        page.find("#draft-field-review_by").send_keys("2027-04-01")
+        page.screenshot("16-draft-review", "#draft-review")
+        page.find("#draft-confirm").click()
+        page.until_text('#draft-status [data-test="report-changed"]', "little-voices")
+        page.wait.until(lambda _: page.find('#sources-table tr[data-doc-id="little-voices"]')
+                        .get_attribute("data-metadata") == "confirmed")
+        confirmed = page.find('#sources-table tr[data-doc-id="little-voices"]')
+        assert "Early Years Team" in confirmed.text and "2.2" in confirmed.text
+        assert not page.all("#review-little-voices")
+        page.screenshot("17-draft-confirmed", "#sources")
+    sidecar = docx_path.with_name(docx_path.name + ".meta.yaml").read_text(encoding="utf-8")
+    assert "owner: Early Years Team" in sidecar and "areas:" in sidecar
 
 
 def test_the_page_keeps_to_its_content_security_policy() -> None:

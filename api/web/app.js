@@ -7,7 +7,7 @@
 
 const TOKEN_KEY = "waymark.token";
 const ROLE_RANK = { practitioner: 0, lead: 1, owner: 2 };
-const REPORT_GROUPS = ["added", "changed", "unchanged", "removed"];
+const REPORT_GROUPS = ["added", "changed", "unchanged", "removed", "drafted"];
 const META_FIELDS = ["id", "kind", "title", "owner", "version", "effective", "review_by",
   "source_url", "extra"];
 const HEAT_STEPS = 5;
@@ -441,17 +441,97 @@ function sourceRow(doc) {
     text: "Withdraw",
   });
   withdraw.addEventListener("click", () => onWithdraw(doc, withdraw));
-  return el("tr", { dataset: { docId: doc.doc_id } }, [
+  const actions = [withdraw];
+  if (doc.metadata === "draft") {
+    const review = el("button", {
+      type: "button", className: "secondary small", id: `review-${doc.doc_id}`,
+      "aria-label": `Review the proposed metadata of ${doc.title}`, text: "Review",
+    });
+    review.addEventListener("click", () => openDraft(doc));
+    actions.unshift(review);
+  }
+  const status = doc.metadata === "draft" ? badge("draft: metadata not confirmed", "stale")
+    : doc.stale ? badge("stale", "stale") : badge("current", "ok");
+  return el("tr", { dataset: { docId: doc.doc_id, metadata: doc.metadata } }, [
     el("td", { className: "nowrap" }, el("code", { text: doc.doc_id })),
     el("td", { text: doc.title }),
     el("td", { text: doc.kind }),
     el("td", { text: doc.owner }),
     el("td", { text: doc.version }),
     el("td", { className: "nowrap", text: doc.review_by }),
-    el("td", { className: "nowrap" }, doc.stale ? badge("stale", "stale") : badge("current", "ok")),
+    el("td", { className: "nowrap" }, status),
     el("td", { className: "num", text: doc.chunks }),
-    el("td", {}, withdraw),
+    el("td", { className: "nowrap" }, actions),
   ]);
+}
+
+/* ------------------------------------------------------------------ drafts */
+
+/** A field's value as the owner edits it: lists comma-separated, ranges as YAML. */
+function fieldText(value) {
+  if (value === null || value === undefined) return "";
+  if (Array.isArray(value)) return value.join(", ");
+  if (typeof value === "object") {
+    return `{${Object.entries(value).map(([k, v]) => `${k}: ${v}`).join(", ")}}`;
+  }
+  return String(value);
+}
+
+function draftRows(review) {
+  const rows = [];
+  const add = (name, value) => rows.push([name, fieldText(value), review.proposed_from[name] || ""]);
+  for (const [name, value] of Object.entries(review.fields)) {
+    if (value && typeof value === "object" && !Array.isArray(value)) {
+      for (const [key, inner] of Object.entries(value)) add(`${name}.${key}`, inner);
+    } else if (name !== "id") {
+      add(name, value);
+    }
+  }
+  for (const name of ["owner", "review_by"]) {
+    if (!(name in review.fields)) add(name, "");
+  }
+  return rows;
+}
+
+async function openDraft(doc) {
+  const form = $("#draft-review");
+  const status = $("#draft-status");
+  status.replaceChildren();
+  try {
+    const review = await api(`/sources/${encodeURIComponent(doc.doc_id)}/metadata`);
+    form.dataset.docId = doc.doc_id;
+    $("#draft-title").textContent = `Review the draft: ${doc.title} (${doc.doc_id})`;
+    $("#draft-fields tbody").replaceChildren(...draftRows(review).map(([name, value, source]) => {
+      const id = `draft-field-${name.replaceAll(".", "-")}`;
+      return el("tr", { dataset: { field: name } }, [
+        el("th", { scope: "row" }, el("label", { for: id, text: name })),
+        el("td", {}, el("input", { id, name, value, type: "text" })),
+        el("td", { className: "muted", text: source }),
+      ]);
+    }));
+    form.hidden = false;
+    form.scrollIntoView({ block: "start" });
+  } catch (error) {
+    showError($("#sources-status"), error);
+  }
+}
+
+async function onConfirmDraft(event) {
+  event.preventDefault();
+  const form = $("#draft-review");
+  const docId = form.dataset.docId;
+  const fields = {};
+  for (const input of form.querySelectorAll("#draft-fields input")) fields[input.name] = input.value;
+  await whileBusy($("#draft-confirm"), async () => {
+    try {
+      const report = await api(`/sources/${encodeURIComponent(docId)}/metadata/confirm`,
+        { method: "POST", json: { fields } });
+      renderReport($("#draft-status"), report, `Confirmed: ${docId}`);
+    } catch (error) {
+      showError($("#draft-status"), error);
+    }
+  });
+  await Promise.all([loadSources(), loadHistory()]);
 }
 
 /* ------------------------------------------------------------------ withdraw */
@@ -728,6 +808,8 @@ function init() {
   $("#upload-form").addEventListener("submit", onUpload);
   $("#audit-form").addEventListener("submit", onAudit);
   $("#sources-refresh").addEventListener("click", loadSources);
+  $("#draft-review").addEventListener("submit", onConfirmDraft);
+  $("#draft-cancel").addEventListener("click", () => { $("#draft-review").hidden = true; });
   $("#history-refresh").addEventListener("click", loadHistory);
   for (const id of ["#filter-kind", "#filter-owner", "#filter-stale"]) {
     $(id).addEventListener("change", renderSources);
