@@ -41,7 +41,8 @@ def test_ingest_json_then_sources_and_search(corpus: Path, tmp_path: Path) -> No
     sources = json.loads(run(["sources", "--json"], data).stdout)
     assert [s["doc_id"] for s in sources] == ["nb-attendance", "nb-old"]
     assert set(sources[0]) == {"doc_id", "title", "kind", "owner", "version", "effective",
-                               "review_by", "stale", "chunks", "sha256", "path"}
+                               "review_by", "stale", "chunks", "sha256", "path", "metadata"}
+    assert {s["metadata"] for s in sources} == {"confirmed"}
     stale = json.loads(run(["sources", "--stale", "--json"], data).stdout)
     assert [s["doc_id"] for s in stale] == ["nb-old"]
 
