@@ -248,3 +248,14 @@ def test_validate_reports_every_problem_and_duplicates(kb: Path, settings: Setti
     assert any("'eligibility.eligibilty_typo' is ignored" in w for w in report.warnings)
     assert any("'not-a-term' is not a taxonomy term" in w for w in report.warnings)
     assert report.taxonomy_terms == 1
+
+
+def test_a_draft_whose_proposed_eligibility_does_not_hold_still_goes_in(kb: Path) -> None:
+    folder = kb / "services"
+    folder.mkdir()
+    path = folder / "odd.md"
+    path.write_text("# Odd service\n\nFor children aged 19 to 11 living in NB1.\n")
+    doc = load_document(path, LIMIT)
+    assert doc.meta.is_draft and doc.meta.kind == "service"
+    assert doc.meta.eligibility.child_age is None  # type: ignore[attr-defined]
+    assert any("left for the owner to fill in" in w for w in doc.warnings)

@@ -16,6 +16,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from waymark.errors import DocumentError
 from waymark.metadata import validate_meta
 from waymark.models import DocumentMeta
 from waymark.sentences import split_sentences
@@ -101,7 +102,15 @@ def propose_metadata(path: Path, extracted: Extracted) -> tuple[DocumentMeta, li
         sources.update({f"eligibility.{k}": s for k, (_, s) in eligibility.items()})
         sources.update({f"referral.{k}": s for k, (_, s) in referral.items()})
     fields["proposed_from"] = sources
-    meta, warnings = validate_meta(fields, path)
+    try:
+        meta, warnings = validate_meta(fields, path)
+    except DocumentError as exc:  # a proposal that does not hold ("aged 19 to 11"): left out
+        fields = {k: v for k, v in fields.items() if k not in ("eligibility", "referral")}
+        fields["proposed_from"] = {k: v for k, v in sources.items()
+                                   if not k.startswith(("eligibility.", "referral."))}
+        meta, warnings = validate_meta(fields, path)
+        warnings.append(f"{path}: the eligibility read from the text is not valid ({exc}); "
+                        "it is left for the owner to fill in")
     warnings = [w for w in warnings if "recommended field" not in w]
     warnings.append(f"{path}: no front matter or sidecar, ingested as a draft ({UNCONFIRMED}); "
                     f"review it with `waymark metadata show {fields['id']}` and confirm it")
