@@ -8,7 +8,9 @@ to `<data dir>/withdrawn/`, never deleted, so nothing is lost.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import os
 import re
 import shutil
@@ -145,6 +147,63 @@ def confirm_metadata(settings: Settings, doc_id: str, changes: dict[str, Any],
     """Confirm a draft's metadata, with the owner's changes: write it beside the file (a
     sidecar) or into it (Markdown front matter), record it in the audit trail, and ingest
     again, which re-indexes only that document."""
+    _write_confirmed(settings, {doc_id: _confirmed_file(settings, doc_id, changes)}, actor)
+    return ingest(_roots(settings), settings, actor=actor)
+
+
+def confirm_from_csv(settings: Settings, text: str, actor: str) -> IngestReport:
+    """Confirm every draft named in a metadata CSV (as `drafts_csv` writes it, edited by the
+    owner: a `doc_id` column, one column per field, an empty cell keeps what was proposed),
+    then ingest once. Every row is checked before anything is written."""
+    rows = list(csv.DictReader(io.StringIO(text)))
+    if not rows or "doc_id" not in rows[0]:
+        raise UploadError("the metadata CSV needs a header row with a doc_id column")
+    edits: dict[str, tuple[Path, bytes, str | None]] = {}
+    for number, row in enumerate(rows, start=2):
+        doc_id = (row.pop("doc_id") or "").strip()
+        try:
+            review = draft_metadata(settings, doc_id)
+        except UnknownDocument:
+            raise UploadError(f"line {number}: no document {doc_id!r}") from None
+        form = {k: v for k, v in row.items() if k and v and v.strip()}
+        edits[doc_id] = _confirmed_file(settings, doc_id, edits_from_form(review, form))
+    _write_confirmed(settings, edits, actor)
+    return ingest(_roots(settings), settings, actor=actor)
+
+
+def drafts_csv(settings: Settings) -> str:
+    """Every draft's proposed metadata as a CSV for the owner to complete and confirm."""
+    drafts = [d for d in open_store(settings).documents() if d.meta.is_draft]
+    rows = []
+    for doc in drafts:
+        fields = _confirmable(doc.meta.model_dump(mode="json"))
+        row = {"doc_id": doc.doc_id, "owner": "", "review_by": ""}
+        for name, value in fields.items():
+            if isinstance(value, dict):
+                row.update({f"{name}.{k}": _cell(v) for k, v in value.items()})
+            elif name != "id":
+                row[name] = _cell(value)
+        rows.append(row)
+    columns = list(dict.fromkeys(c for row in rows for c in row))
+    out = io.StringIO()
+    writer = csv.DictWriter(out, columns, restval="")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {v}" for k, v in value.items()) + "}"
+    return "" if value is None else str(value)
+
+
+def _confirmed_file(settings: Settings, doc_id: str, changes: dict[str, Any]
+                    ) -> tuple[Path, bytes, str | None]:
+    """(file to write, its bytes, version): the sidecar, or the Markdown file with its front
+    matter, checked exactly as ingest will read it. Nothing is written here."""
     review = draft_metadata(settings, doc_id)
     if review["metadata"] != "draft":
         raise UploadError(f"{doc_id}: its metadata is already confirmed; edit its "
@@ -152,19 +211,25 @@ def confirm_metadata(settings: Settings, doc_id: str, changes: dict[str, Any],
     fields = {**review["fields"], **changes}
     path = Path(review["path"])
     text = yaml.safe_dump(fields, sort_keys=False, allow_unicode=True)
+    markdown = path.suffix.lower() in (".md", ".markdown")
+    data = (f"---\n{text}---\n{path.read_text(encoding='utf-8')}".encode() if markdown
+            else text.encode())
     try:
-        if path.suffix.lower() in (".md", ".markdown"):
-            body = path.read_text(encoding="utf-8")
-            _check(path.name, f"---\n{text}---\n{body}".encode(), None, settings)
-            _write(path, f"---\n{text}---\n{body}".encode())
-        else:
-            _check(path.name, path.read_bytes(), text.encode(), settings)
-            _write(sidecar_path(path), text.encode())
+        _check(path.name, data if markdown else path.read_bytes(),
+               None if markdown else data, settings)
     except UploadError as exc:
-        raise UploadError(f"the confirmed metadata is not valid: {exc}") from None
+        raise UploadError(f"{doc_id}: the confirmed metadata is not valid: {exc}") from None
+    version = fields.get("version")
+    return (path if markdown else sidecar_path(path)), data, None if version is None \
+        else str(version)
+
+
+def _write_confirmed(settings: Settings, confirmed: dict[str, tuple[Path, bytes, str | None]],
+                     actor: str) -> None:
     store = open_store(settings)
-    store.record(actor, "metadata confirmed", doc_id, fields.get("version"))
-    return ingest(_roots(settings), settings, actor=actor)
+    for doc_id, (path, data, version) in confirmed.items():
+        _write(path, data)
+        store.record(actor, "metadata confirmed", doc_id, version)
 
 
 def _confirmable(fields: dict[str, Any]) -> dict[str, Any]:

@@ -4,6 +4,8 @@ confirms it (CLI), its sidecar is written, the trail records it and only it is r
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import subprocess
@@ -79,3 +81,46 @@ def test_a_word_file_without_metadata_is_a_cited_draft_until_confirmed(
     assert ("metadata confirmed", "little-voices") in actions
     again = run_cli(["metadata", "confirm", "little-voices"], data)
     assert again.returncode == 1 and "already confirmed" in again.stderr
+
+
+def test_drafts_are_confirmed_in_bulk_from_a_spreadsheet(
+        kb: Path, settings: Settings, embeddings: CountingEmbeddings, tmp_path: Path) -> None:
+    services = kb / "services"
+    services.mkdir()
+    make_service_docx(services / "Little_Voices.docx")
+    (kb / "guidance").mkdir()
+    (kb / "guidance" / "consent.md").write_text(
+        "# Consent and information sharing\n\nAsk the family before sharing.\n",
+        encoding="utf-8")
+    ingest([kb], settings, embeddings=embeddings)
+    data = settings.data_dir
+    exported = run_cli(["metadata", "export"], data)
+    assert exported.returncode == 0, exported.stderr
+    rows = list(csv.DictReader(io.StringIO(exported.stdout)))
+    assert {r["doc_id"] for r in rows} == {"little-voices", "consent"}
+    voices = next(r for r in rows if r["doc_id"] == "little-voices")
+    assert voices["eligibility.areas"] == "BV1, BV2, BV5" and voices["owner"] == ""
+
+    for row in rows:  # the owner fills in the spreadsheet
+        row["owner"], row["review_by"] = "Early Help Team", "2027-03-31"
+    voices["eligibility.areas"] = "BV1, BV2"
+    sheet = tmp_path / "metadata.csv"
+    with sheet.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("doc_id,review_by\nlittle-voices,2027-03-31\nconsent,not a date\n")
+    refused = run_cli(["metadata", "confirm-all", str(bad)], data)
+    assert refused.returncode == 1 and "consent" in refused.stderr
+    assert not (services / "Little_Voices.docx.meta.yaml").exists()  # nothing half-written
+
+    done = run_cli(["metadata", "confirm-all", str(sheet), "--json"], data)
+    assert done.returncode == 0, done.stderr
+    assert sorted(json.loads(done.stdout)["changed"]) == ["consent", "little-voices"]
+    documents = open_store(settings).snapshot().documents
+    assert not any(d.meta.is_draft for d in documents.values())
+    assert documents["little-voices"].meta.eligibility.areas == ["BV1", "BV2"]  # type: ignore
+    assert documents["consent"].meta.owner == "Early Help Team"
+    assert (kb / "guidance" / "consent.md").read_text().startswith("---\n")

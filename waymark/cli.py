@@ -591,6 +591,32 @@ def metadata_confirm(
     raise typer.Exit(report.exit_code)
 
 
+@metadata_app.command("export")
+def metadata_export() -> None:
+    """Every draft's proposed metadata as CSV (stdout), for the owner to complete in a
+    spreadsheet and confirm with `waymark metadata confirm-all FILE`."""
+    from ingest.manage import drafts_csv
+
+    with _errors():
+        sys.stdout.write(drafts_csv(get_settings()))
+
+
+@metadata_app.command("confirm-all")
+def metadata_confirm_all(csv_file: Path, as_json: JsonOption = False) -> None:
+    """Confirm every draft in an edited metadata CSV (empty cells keep the proposal); every
+    row is checked before anything is written, then the knowledge base is ingested once."""
+    from ingest.manage import confirm_from_csv
+
+    with _errors():
+        report = confirm_from_csv(get_settings(), csv_file.read_text(encoding="utf-8-sig"),
+                                  actor=f"cli:{getpass.getuser()}")
+    if as_json:
+        _print_json(report.to_json())
+    else:
+        err.print(f"confirmed; re-indexed: {', '.join(report.changed) or 'nothing'}")
+    raise typer.Exit(report.exit_code)
+
+
 @app.command()
 def history(limit: Annotated[int, typer.Option(min=1, max=1000)] = 50,
             as_json: JsonOption = False) -> None:
