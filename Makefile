@@ -28,7 +28,7 @@ system:
 	bash scripts/install_system.sh
 
 test: lint system
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2
 
 bench: install
 	$(BIN)/python benchmarks/ingest.py --out benchmarks/results/ingest.json

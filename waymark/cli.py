@@ -584,11 +584,7 @@ def metadata_confirm(
     with _errors():
         report = confirm_metadata(get_settings(), doc_id, changes,
                                   actor=f"cli:{getpass.getuser()}")
-    if as_json:
-        _print_json(report.to_json())
-    else:
-        err.print(f"confirmed {doc_id}; re-indexed: {', '.join(report.changed) or 'nothing'}")
-    raise typer.Exit(report.exit_code)
+    _confirmed(report, as_json)
 
 
 @metadata_app.command("export")
@@ -610,6 +606,11 @@ def metadata_confirm_all(csv_file: Path, as_json: JsonOption = False) -> None:
     with _errors():
         report = confirm_from_csv(get_settings(), csv_file.read_text(encoding="utf-8-sig"),
                                   actor=f"cli:{getpass.getuser()}")
+    _confirmed(report, as_json)
+
+
+def _confirmed(report: Any, as_json: bool) -> None:
+    """The ingest that followed a confirmation: the documents re-indexed, and its exit code."""
     if as_json:
         _print_json(report.to_json())
     else:
