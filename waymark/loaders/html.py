@@ -8,8 +8,6 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
-import trafilatura
-
 from waymark.errors import DocumentError
 from waymark.loaders.base import Block, Extracted
 
@@ -94,6 +92,8 @@ def main_content(page: str) -> str | None:
     to remove) or no main content is found."""
     if not _CLUTTER.search(page):
         return None
+    import trafilatura  # slow to import: only when a page needs it
+
     return trafilatura.extract(page, output_format="html", include_tables=True,
                                include_links=False, include_images=False,
                                include_comments=False, favor_recall=True, fast=True)

@@ -8,10 +8,11 @@ import io
 import re
 import zipfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import docx
-from docx.table import Table
-from docx.text.paragraph import Paragraph
+if TYPE_CHECKING:
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
 
 from waymark.errors import DocumentError
 from waymark.loaders.base import Block, Extracted
@@ -63,6 +64,9 @@ def table_lines(table: Table) -> list[str]:
 
 
 def load_docx(path: Path, data: bytes) -> Extracted:
+    import docx  # slow to import: only when a Word file comes
+    from docx.table import Table
+
     try:
         document = docx.Document(io.BytesIO(data))
     except (zipfile.BadZipFile, KeyError, ValueError) as exc:
