@@ -107,10 +107,14 @@ def ingest(
     if as_json:
         _print_json(report.to_json())
     else:
-        for label in ("added", "changed", "removed"):
+        for label in ("added", "changed", "removed", "drafted"):
             ids = getattr(report, label)
             if ids:
                 out.print(f"{label} ({len(ids)}): {', '.join(ids)}", highlight=False)
+        if report.drafted:
+            out.print("drafts are answered from and cited, marked 'metadata not yet confirmed': "
+                      "review them with `waymark metadata show ID` or on the web page",
+                      highlight=False)
         out.print(f"unchanged: {len(report.unchanged)}; failed: {len(report.failed)}; "
                   f"knowledge base: {report.documents} documents, {report.chunks} chunks")
         _failures_and_warnings(report.failed, report.warnings)
