@@ -245,7 +245,7 @@ def _needs_cut(factory: NoteReaderFactory, notes: list[dict[str, Any]]) -> tuple
     """The needs cut with the best micro-F1, through the same extraction the routes use."""
     read = []
     for note in notes:
-        facts = extract_family(note["text"], factory.taxonomy, reader=factory.reader)
+        facts = extract_family(note["text"], factory.needs_index, reader=factory.reader)
         found = {(e["value"], e.get("confidence", 1.0)) for e in facts.evidence
                  if e["fact"] == "need"}
         gold = set(note["family"].get("needs", [])) | set(note["family"].get("circumstances",

@@ -18,6 +18,7 @@ from waymark.extract import extract_family
 from waymark.family import Family
 from waymark.llm import LLM
 from waymark.models import ServiceMeta, Taxonomy
+from waymark.phrases import PhraseIndex
 from waymark.reading.area import area_reader
 from waymark.reading.meaning import Reading
 from waymark.reading.person import Person
@@ -63,8 +64,8 @@ def read_case(snapshot: Snapshot, family: dict[str, Any] | Family | None = None,
         if not text.strip():
             raise CaseInputError("the text is empty: describe the family (ages, where they "
                                  "live, what is going on)")
-        extraction = extract_family(text, snapshot.taxonomy, _districts(snapshot),
-                                    area_reader(snapshot))
+        phrases = snapshot.derived("need phrases", lambda: PhraseIndex(snapshot.taxonomy))
+        extraction = extract_family(text, phrases, _districts(snapshot), area_reader(snapshot))
         read = llm.family(text, snapshot.taxonomy) if llm else None
         if read is None:
             return Case(extraction.family, text, extraction.evidence, extraction.people,

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from waymark.family import Child, Family, Parent
-from waymark.models import Taxonomy
 from waymark.phrases import PhraseIndex
 from waymark.reading.meaning import MeaningReader, Reading
 from waymark.reading.people import read_people
@@ -138,19 +137,6 @@ def _level(text: str, facts: Extraction) -> int | None:
     return None
 
 
-_INDEXES: dict[int, tuple[Taxonomy, PhraseIndex]] = {}
-
-
-def phrase_index(taxonomy: Taxonomy) -> PhraseIndex:
-    """The phrase index of a taxonomy, built once per taxonomy object."""
-    cached = _INDEXES.get(id(taxonomy))
-    if cached is None or cached[0] is not taxonomy:
-        if len(_INDEXES) > 8:
-            _INDEXES.clear()
-        cached = _INDEXES[id(taxonomy)] = (taxonomy, PhraseIndex(taxonomy))
-    return cached[1]
-
-
 def _contradicted(category: str, parents: list[float | None], pregnant: bool | None) -> bool:
     """A need read by meaning that the facts read beside it rule out: a young parent when every
     parent's age is known to be 20 or more, a pregnancy when the text says there is none."""
@@ -160,14 +146,14 @@ def _contradicted(category: str, parents: list[float | None], pregnant: bool | N
     return category == "pregnancy" and pregnant is False
 
 
-def _needs(text: str, taxonomy: Taxonomy, facts: Extraction, reader: MeaningReader | None,
+def _needs(text: str, phrases: PhraseIndex, facts: Extraction, reader: MeaningReader | None,
            parents: list[float | None], pregnant: bool | None) -> list[str]:
     """Needs in the taxonomy's own phrases, then needs by meaning. A term its phrases show to
     be negated or past is not taken from meaning either."""
     needs: list[str] = []
     ruled_out: set[str] = set()
     denied: list[tuple[int, int]] = []  # where the phrases read a negated or past mention
-    for match in phrase_index(taxonomy).find(text):  # in text order: the last word wins
+    for match in phrases.find(text):  # in text order: the last word wins
         if match.status != "present":
             ruled_out.add(match.term_id)
             denied.append((match.start, match.end))
@@ -198,13 +184,14 @@ def _needs(text: str, taxonomy: Taxonomy, facts: Extraction, reader: MeaningRead
     return needs
 
 
-def extract_family(text: str, taxonomy: Taxonomy, districts: set[str] | None = None,
+def extract_family(text: str, phrases: PhraseIndex, districts: set[str] | None = None,
                    reader: MeaningReader | None = None) -> Extraction:
-    """Facts stated in `text`; everything else stays unknown."""
+    """Facts stated in `text` (needs through the taxonomy's `phrases`, and by meaning through
+    `reader`); everything else stays unknown."""
     facts = Extraction(Family())
     pregnant = _pregnant(text, facts)
     children, parents = _people(text, facts)
-    needs = _needs(text, taxonomy, facts, reader, parents, pregnant)
+    needs = _needs(text, phrases, facts, reader, parents, pregnant)
     facts.family = Family(
         children=[Child(age_years=a) for a in children] or None,
         parents=[Parent(age_years=a) for a in parents] or None,
