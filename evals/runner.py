@@ -12,20 +12,30 @@ from typing import Any
 import yaml
 from langchain_core.embeddings import Embeddings
 
-from evals.ask_eval import DenseBaseline, Trace, calibrate, run_questions, summarise
+from evals.ask_eval import (
+    TOP_K,
+    DenseBaseline,
+    Trace,
+    calibrate,
+    reciprocal_rank,
+    run_questions,
+    summarise,
+)
 from evals.case_eval import evaluate_cases
 from evals.drafts_eval import evaluate_drafts
 from evals.notes_eval import evaluate_notes
 from evals.splits import DEV, TEST, split, split_of
 from ingest.pipeline import ingest
 from waymark.answer import Answerer
-from waymark.calibration import UNFITTED, AnswerCalibration
+from waymark.calibration import AnswerCalibration
 from waymark.cases import Cases
 from waymark.config import Settings
 from waymark.embeddings import QUERY_THREADS, MiniLMEmbeddings, make_embeddings
 from waymark.errors import WaymarkError
 from waymark.llm import make_llm
-from waymark.store import open_store
+from waymark.refusal import NEVER_REFUSES
+from waymark.retrieval import HybridRetriever
+from waymark.store import Store, open_store
 
 Bar = tuple[str, str, float]  # (metric, comparison, value)
 
@@ -256,36 +266,59 @@ def escalation_metrics(answerer: Answerer, vignettes: list[dict[str, Any]],
 DEV_PACKS = Path("evals/dev_packs")  # whole packs written blind to fit on, beside the dev split
 
 
+DENSE_WEIGHTS = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0)  # retrieval fusion weights tried on dev
+
+
 def calibrate_answers(golden: Pack, dev_packs: list[Pack], settings: Settings
                       ) -> tuple[AnswerCalibration, dict[str, Any]]:
-    """The answer pipeline's constants fitted on dev only: the refusal model over the signals
-    of the golden pack's dev split and of every dev pack's questions, each read against its own
-    knowledge base and answered without refusing."""
-    traces: list[Trace] = []
-    sources = []
-    for pack, questions in [(golden, split(load_yaml_list(golden.questions), "refuse")[0]),
-                            *((p, load_yaml_list(p.questions)) for p in dev_packs)]:
-        traces += _traces(pack, questions, settings)
-        sources.append(f"{pack.questions} ({len(questions)}"
-                       + (" of the dev split)" if pack is golden else ")"))
+    """The answer pipeline's constants fitted on dev only — the golden pack's dev split and
+    every dev pack, each read against its own knowledge base: first the retrieval fusion weight
+    (the best mean reciprocal rank of the expected documents; a tie goes to the lower weight),
+    then the refusal model over the signals of the questions answered under it, refusing
+    nothing."""
+    sets = [(golden, split(load_yaml_list(golden.questions), "refuse")[0]),
+            *((p, load_yaml_list(p.questions)) for p in dev_packs)]
+    with tempfile.TemporaryDirectory(prefix="waymark-calibrate-") as scratch:
+        stores = [(_ingested(pack, settings, Path(scratch) / str(n)), pack, questions)
+                  for n, (pack, questions) in enumerate(sets)]
+        embeddings = make_embeddings(settings, for_queries=True)
+        mrr = {w: _mean_rank(stores, embeddings, w) for w in DENSE_WEIGHTS}
+        weight = max(DENSE_WEIGHTS, key=lambda w: (round(mrr[w], 4), -w))
+        traces: list[Trace] = []
+        for store, pack, questions in stores:
+            answerer = Answerer(store, embeddings,
+                                fitted=AnswerCalibration(NEVER_REFUSES, weight))
+            traces += run_questions(answerer, None, questions, load_gold(pack.gold)).traces
     fitted = calibrate(traces)
     if fitted is None:
         raise WaymarkError("no refusal model could be fitted on the dev questions")
     model, stats = fitted
-    return AnswerCalibration(model, "dev: " + ", ".join(sources)), {
+    sources = [f"{pack.questions} ({len(questions)}"
+               + (" of the dev split)" if pack is golden else ")") for pack, questions in sets]
+    return AnswerCalibration(model, weight, "dev: " + ", ".join(sources)), {
+        "dense_weight_mrr": {str(w): round(v, 4) for w, v in mrr.items()},
         "refusal_C": stats["C"], "dev_refusal_recall": stats["refusal_recall"],
         "dev_false_refusal_rate": stats["false_refusal_rate"],
         "fitted_at": dt.date.today().isoformat(), "command": "waymark eval --calibrate"}
 
 
-def _traces(pack: Pack, questions: list[dict[str, Any]], settings: Settings) -> list[Trace]:
-    with tempfile.TemporaryDirectory(prefix="waymark-calibrate-") as scratch:
-        scratch_settings = settings.model_copy(update={"data_dir": Path(scratch)})
-        report = ingest([pack.knowledge], scratch_settings)
-        if report.failed:
-            raise WaymarkError(f"{pack.knowledge} does not ingest cleanly: "
-                               + "; ".join(f.error for f in report.failed))
-        answerer = Answerer(open_store(scratch_settings),
-                            make_embeddings(scratch_settings, for_queries=True),
-                            fitted=UNFITTED)
-        return run_questions(answerer, None, questions, load_gold(pack.gold)).traces
+def _ingested(pack: Pack, settings: Settings, data_dir: Path) -> Store:
+    scratch_settings = settings.model_copy(update={"data_dir": data_dir})
+    report = ingest([pack.knowledge], scratch_settings)
+    if report.failed:
+        raise WaymarkError(f"{pack.knowledge} does not ingest cleanly: "
+                           + "; ".join(f.error for f in report.failed))
+    return open_store(scratch_settings)
+
+
+def _mean_rank(stores: list[tuple[Store, Pack, list[dict[str, Any]]]], embeddings: Embeddings,
+               weight: float) -> float:
+    """Mean reciprocal rank of the expected documents over the answerable questions."""
+    ranks = []
+    for store, _, questions in stores:
+        retriever = HybridRetriever(store, embeddings, weight)
+        for q in questions:
+            if not q["refuse"]:
+                docs = [p.doc.doc_id for p in retriever.passages(q["question"], TOP_K)]
+                ranks.append(reciprocal_rank(list(dict.fromkeys(docs)), set(q["expect_docs"])))
+    return sum(ranks) / max(len(ranks), 1)

@@ -177,7 +177,7 @@ def test_fusion_keeps_a_clear_word_match_that_meaning_ranks_low() -> None:
     # top rank, whatever the scores)
     dense = [(chunk(n), 0.40 - n / 100) for n in range(3, 9)] + [(chunk(1), 0.25)]
     lexical = [(chunk(2), 13.5), (chunk(3), 5.0), (chunk(1), 3.0)]
-    hits = fuse(dense, lexical)
+    hits = fuse(dense, lexical, 0.7)
     order = [hit.chunk.rowid for hit in hits]
     assert order[0] == 3, "matching well on both sides comes first"
     assert order.index(2) < order.index(1), "a clear word match beats weak matches on both"

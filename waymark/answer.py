@@ -71,7 +71,8 @@ class Answerer:
     def __init__(self, store: Store, embeddings: Embeddings, llm: LLM | None = None,
                  fitted: AnswerCalibration | None = None) -> None:
         self.store = store
-        self.retriever = HybridRetriever(store, embeddings)
+        self.retriever = HybridRetriever(store, embeddings,
+                                         fitted.dense_weight if fitted else None)
         self.llm = llm
         self.fitted = fitted  # None: the shipped calibration
 

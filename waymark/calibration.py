@@ -15,15 +15,18 @@ from typing import Any
 from waymark.refusal import NEVER_REFUSES, RefusalModel
 
 CALIBRATION_FILE = Path(__file__).parent / "data" / "answer_calibration.json"
+DEFAULT_DENSE_WEIGHT = 0.7  # before any fit: the weight of the first wave
 
 
 @dataclass(frozen=True)
 class AnswerCalibration:
     refusal: RefusalModel
+    dense_weight: float = DEFAULT_DENSE_WEIGHT  # retrieval: w * cosine + (1 - w) * bm25
     fitted_on: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        return {"refusal": self.refusal.to_json(), "fitted_on": self.fitted_on}
+        return {"dense_weight": self.dense_weight, "refusal": self.refusal.to_json(),
+                "fitted_on": self.fitted_on}
 
 
 UNFITTED = AnswerCalibration(NEVER_REFUSES)
@@ -33,6 +36,7 @@ UNFITTED = AnswerCalibration(NEVER_REFUSES)
 def shipped() -> AnswerCalibration:
     record = json.loads(CALIBRATION_FILE.read_text(encoding="utf-8"))
     return AnswerCalibration(RefusalModel.from_json(record["refusal"]),
+                             record.get("dense_weight", DEFAULT_DENSE_WEIGHT),
                              record.get("fitted_on", ""))
 
 

@@ -15,19 +15,17 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
+from waymark import calibration
 from waymark.store import Snapshot, Store, StoredChunk, StoredDocument
 
 _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="waymark-lexical")
 
-# Fusion: DENSE_WEIGHT * cosine + (1 - DENSE_WEIGHT) * bm25 / (best bm25 of the query). A convex
-# combination of scores keeps how far ahead a match is, which rank fusion throws away: a chunk
-# that is the words' clear first but only the meaning's 58th was lost by reciprocal rank fusion
-# (k=60). Measured on the golden questions (evals/), against RRF's recall@5 0.990 / MRR 0.940:
-# weight 0.5 -> 1.000 / 0.946, 0.6 -> 1.000 / 0.950, 0.7 -> 1.000 / 0.957 (no question ranked
-# lower than under RRF), 0.8 -> 0.990 / 0.953; 0.7 was also best on each half of the questions.
-# Bruch et al. (2023, "An analysis of fusion functions for hybrid retrieval") also found a
-# convex combination ahead of RRF.
-DENSE_WEIGHT = 0.7
+# Fusion: w * cosine + (1 - w) * bm25 / (best bm25 of the query). A convex combination of scores
+# keeps how far ahead a match is, which rank fusion throws away: a chunk that is the words' clear
+# first but only the meaning's 58th was lost by reciprocal rank fusion (k=60). Bruch et al.
+# (2023, "An analysis of fusion functions for hybrid retrieval") also found a convex combination
+# ahead of RRF. The weight w is fitted on dev by `waymark eval --calibrate`
+# (`waymark/calibration.py`).
 DEPTH = 30  # candidates taken from each side before fusion
 
 
@@ -104,21 +102,21 @@ class Passage:
         })
 
 
-def fuse(dense: list[tuple[StoredChunk, float]],
-         lexical: list[tuple[StoredChunk, float]]) -> list[Hit]:
+def fuse(dense: list[tuple[StoredChunk, float]], lexical: list[tuple[StoredChunk, float]],
+         dense_weight: float) -> list[Hit]:
     """Two ranked lists of chunks (cosine similarity; BM25, higher is better) fused into one by
     a convex combination of the cosine and the BM25 score relative to the query's best."""
     hits: dict[int, Hit] = {}
     for rank, (chunk, similarity) in enumerate(dense, start=1):
         hit = hits.setdefault(chunk.rowid, Hit(chunk))
         hit.dense_rank, hit.dense_score = rank, similarity
-        hit.score += DENSE_WEIGHT * max(similarity, 0.0)
+        hit.score += dense_weight * max(similarity, 0.0)
     best_bm25 = max((bm25 for _, bm25 in lexical), default=0.0)
     for rank, (chunk, bm25) in enumerate(lexical, start=1):
         hit = hits.setdefault(chunk.rowid, Hit(chunk))
         hit.lexical_rank, hit.lexical_score = rank, bm25
         if best_bm25 > 0:
-            hit.score += (1.0 - DENSE_WEIGHT) * max(bm25, 0.0) / best_bm25
+            hit.score += (1.0 - dense_weight) * max(bm25, 0.0) / best_bm25
     return sorted(hits.values(), key=lambda h: h.score, reverse=True)
 
 
@@ -149,9 +147,13 @@ def merge_neighbours(hits: list[Hit], snapshot: Snapshot, store: Store) -> list[
 class HybridRetriever:
     """Dense + lexical retrieval over the active knowledge base."""
 
-    def __init__(self, store: Store, embeddings: Embeddings) -> None:
+    def __init__(self, store: Store, embeddings: Embeddings,
+                 dense_weight: float | None = None) -> None:
         self.store = store
         self.embeddings = embeddings
+        # None: the weight fitted on dev and shipped (waymark/calibration.py)
+        self.dense_weight = calibration.shipped().dense_weight if dense_weight is None \
+            else dense_weight
 
     def hits(self, query: str, k: int = 10, filters: Filters | None = None,
              snapshot: Snapshot | None = None) -> list[Hit]:
@@ -172,7 +174,7 @@ class HybridRetriever:
         by_row = self.store.chunks_by_rowid([rowid for rowid, _ in lexical_ids])
         dense = [(by_id[cid], score) for cid, score in dense_ids if cid in by_id]
         lexical = [(by_row[rowid], score) for rowid, score in lexical_ids if rowid in by_row]
-        return fuse(dense, lexical)[:k]
+        return fuse(dense, lexical, self.dense_weight)[:k]
 
     def passages(self, query: str, k: int = 5, filters: Filters | None = None,
                  snapshot: Snapshot | None = None) -> list[Passage]:
