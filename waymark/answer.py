@@ -17,7 +17,7 @@ from waymark.asked import Asked
 from waymark.calibration import AnswerCalibration
 from waymark.compose import compose, distinct_docs, refusal_text, stale_notes
 from waymark.llm import LLM
-from waymark.models import ServiceMeta
+from waymark.models import DISTRICT_IN_TEXT, ServiceMeta
 from waymark.naming import Names
 from waymark.question import Question, read_question
 from waymark.retrieval import Filters, Hit, HybridRetriever, Passage
@@ -34,7 +34,6 @@ _RESEARCH = re.compile(r"\b(?:trials?|stud(?:y|ies)|research\w*|evidence|evaluat
 
 # "what level is that?", "which level of need", "does she meet the threshold"
 _LEVEL = re.compile(r"\b(?:what|which) level\b|\blevel of need\b|\bthreshold\b", re.IGNORECASE)
-_DISTRICT = re.compile(r"\b([A-Za-z]{1,2}\d{1,2})\b")
 
 ADVISORY = ("Waymark advises; it never decides. Check the cited guidance, use your professional "
             "judgement and discuss decisions with your manager or safeguarding lead.")
@@ -248,7 +247,7 @@ def _serving(question: str, docs: list[str], snapshot: Snapshot) -> list[str]:
         doc_id: frozenset(doc.meta.eligibility.areas) for doc_id, doc in snapshot.documents.items()
         if isinstance(doc.meta, ServiceMeta) and doc.meta.eligibility.areas})
     known: set[str] = set().union(*areas.values())
-    districts = {d.upper() for d in _DISTRICT.findall(question)} & known
+    districts = set(DISTRICT_IN_TEXT.findall(question.upper())) & known
     if not districts:
         return docs
     return [d for d in docs if d not in areas or areas[d] & districts] or docs

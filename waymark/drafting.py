@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from waymark.errors import DocumentError
 from waymark.metadata import validate_meta
-from waymark.models import DocumentMeta
+from waymark.models import DISTRICT_IN_TEXT, DocumentMeta
 from waymark.sentences import split_sentences
 
 if TYPE_CHECKING:
@@ -70,7 +70,6 @@ _NEGATION = re.compile(r"\b(?:not|no|cannot|can't|unable|excluded?|except)\b|n't
                        re.IGNORECASE)
 _PREGNANT = re.compile(r"\bpregnan\w*|\bexpectant\b|\bexpecting a baby\b|\bantenatal\b",
                        re.IGNORECASE)
-_DISTRICT = re.compile(r"\b([A-Z]{1,2}\d{1,2})\b")
 _PLACE = re.compile(r"\b(?:liv(?:e|es|ing)|resident|based|postcodes?|districts?|covers?|"
                     r"areas?)\b", re.IGNORECASE)
 _CONSENT = re.compile(r"\b(?:consent|agree(?:s|ment)?|permission)\b", re.IGNORECASE)
@@ -202,7 +201,7 @@ def _eligibility(sentences: list[str]) -> dict[str, tuple[Any, str]]:
         if "pregnancy" not in found and _PREGNANT.search(sentence):
             found["pregnancy"] = ("excluded" if _NEGATION.search(sentence) else "required",
                                   sentence)
-        districts = _DISTRICT.findall(sentence)
+        districts = DISTRICT_IN_TEXT.findall(sentence)
         if "areas" not in found and districts and _PLACE.search(sentence):
             found["areas"] = (list(dict.fromkeys(districts)), sentence)
         if "consent_required" not in found and _CONSENT.search(sentence):

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from waymark.family import Child, Family, Parent
+from waymark.models import DISTRICT_IN_TEXT
 from waymark.phrases import PhraseIndex
 from waymark.reading.meaning import MeaningReader, Reading
 from waymark.reading.people import read_people
@@ -25,7 +26,6 @@ _PREGNANT = re.compile(r"\b(pregnan(?:t|cy)|expecting|baby (?:is )?due|due (?:in
 _NOT_PREGNANT = re.compile(r"\b(not|no longer|isn't|is not|isnt)\s+(?:\w+\s+)?pregnant\b", re.I)
 
 _POSTCODE = re.compile(r"\b([A-Z]{1,2}[0-9][0-9A-Z]?)\s*([0-9][A-Z]{2})\b", re.I)
-_DISTRICT = re.compile(r"\b([A-Z]{1,2}[0-9]{1,2}[A-Z]?)\b")
 _PLACE_CUE = re.compile(r"\b(?:in|lives in|living in|live in|postcode|district|area|from|at)\s*$",
                         re.I)
 
@@ -103,7 +103,7 @@ def _postcode(text: str, facts: Extraction, districts: set[str]) -> str | None:
         postcode = f"{match.group(1)} {match.group(2)}".upper()
         facts.evidence.append({"fact": "postcode", "value": postcode, "text": match.group()})
         return postcode
-    for match in _DISTRICT.finditer(text.upper()):
+    for match in DISTRICT_IN_TEXT.finditer(text.upper()):
         district = match.group(1)
         cue = _PLACE_CUE.search(text[:match.start()])
         if district in districts or (cue and any(c.isdigit() for c in district)):

@@ -22,6 +22,7 @@ Level = Annotated[int, Field(ge=1, le=9)]
 Years = Annotated[float, Field(ge=0, le=120)]
 
 POSTCODE_DISTRICT = re.compile(r"^[A-Z]{1,2}[0-9][0-9A-Z]?$")
+DISTRICT_IN_TEXT = re.compile(r"\b([A-Z]{1,2}[0-9]{1,2}[A-Z]?)\b")  # "NB3" in a sentence
 
 
 class _Open(BaseModel):
