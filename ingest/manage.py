@@ -147,7 +147,8 @@ def confirm_metadata(settings: Settings, doc_id: str, changes: dict[str, Any],
     """Confirm a draft's metadata, with the owner's changes: write it beside the file (a
     sidecar) or into it (Markdown front matter), record it in the audit trail, and ingest
     again, which re-indexes only that document."""
-    _write_confirmed(settings, {doc_id: _confirmed_file(settings, doc_id, changes)}, actor)
+    review = draft_metadata(settings, doc_id)
+    _write_confirmed(settings, {doc_id: _confirmed_file(settings, review, changes)}, actor)
     return ingest(_roots(settings), settings, actor=actor)
 
 
@@ -166,7 +167,7 @@ def confirm_from_csv(settings: Settings, text: str, actor: str) -> IngestReport:
         except UnknownDocument:
             raise UploadError(f"line {number}: no document {doc_id!r}") from None
         form = {k: v for k, v in row.items() if k and v and v.strip()}
-        edits[doc_id] = _confirmed_file(settings, doc_id, edits_from_form(review, form))
+        edits[doc_id] = _confirmed_file(settings, review, edits_from_form(review, form))
     _write_confirmed(settings, edits, actor)
     return ingest(_roots(settings), settings, actor=actor)
 
@@ -200,18 +201,18 @@ def _cell(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def _confirmed_file(settings: Settings, doc_id: str, changes: dict[str, Any]
+def _confirmed_file(settings: Settings, review: dict[str, Any], changes: dict[str, Any]
                     ) -> tuple[Path, bytes, str | None]:
-    """(file to write, its bytes, version): the sidecar, or the Markdown file with its front
-    matter, checked exactly as ingest will read it. Nothing is written here."""
-    review = draft_metadata(settings, doc_id)
+    """(file to write, its bytes, version) for a draft under `review` (`draft_metadata`): the
+    sidecar, or the Markdown file with its front matter, checked exactly as ingest will read
+    it. Nothing is written here."""
+    doc_id, path = review["doc_id"], Path(review["path"])
+    markdown = path.suffix.lower() in (".md", ".markdown")
     if review["metadata"] != "draft":
         raise UploadError(f"{doc_id}: its metadata is already confirmed; edit its "
-                          f"{'front matter' if review['path'].endswith('.md') else 'sidecar'}")
+                          f"{'front matter' if markdown else 'sidecar'}")
     fields = {**review["fields"], **changes}
-    path = Path(review["path"])
     text = yaml.safe_dump(fields, sort_keys=False, allow_unicode=True)
-    markdown = path.suffix.lower() in (".md", ".markdown")
     data = (f"---\n{text}---\n{path.read_text(encoding='utf-8')}".encode() if markdown
             else text.encode())
     try:

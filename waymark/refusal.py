@@ -101,12 +101,13 @@ class Reference:
 
     def __init__(self, scores: list[float]) -> None:
         self.scores = sorted(scores)
+        many = len(self.scores) >= 2
+        self.mean = statistics.fmean(self.scores) if many else 0.0
+        self.spread = (statistics.stdev(self.scores) or 1.0) if many else 0.0
 
     def z(self, dense: float) -> float:
         """How many spreads `dense` stands above the probes' mean."""
-        if len(self.scores) < 2:
-            return 0.0
-        return (dense - statistics.fmean(self.scores)) / (statistics.stdev(self.scores) or 1.0)
+        return (dense - self.mean) / self.spread if self.spread else 0.0
 
     def to_json(self) -> dict[str, Any]:
         def at(share: float) -> float:
