@@ -11,8 +11,9 @@ from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import UploadFile
 
 import waymark
-from api import security
-from api.schemas import (
+from waymark.answer import Answerer
+from waymark.api import security
+from waymark.api.schemas import (
     AskRequest,
     AuditRequest,
     CaseRequest,
@@ -20,9 +21,14 @@ from api.schemas import (
     EligibilityRequest,
     SignpostRequest,
 )
-from api.security import Lead, Owner, Practitioner
-from api.web import WEB_DIR
-from ingest.manage import (
+from waymark.api.security import Lead, Owner, Practitioner
+from waymark.api.web import WEB_DIR
+from waymark.audit import AuditCase, parse_csv, run_audit, to_csv, to_html
+from waymark.cases import Cases
+from waymark.config import Settings, get_settings
+from waymark.embeddings import make_embeddings
+from waymark.errors import CaseInputError, StoreError, UnknownDocument, UnknownService
+from waymark.ingest.manage import (
     UploadError,
     add_document,
     confirm_metadata,
@@ -31,12 +37,6 @@ from ingest.manage import (
     sidecar_from_form,
     withdraw_document,
 )
-from waymark.answer import Answerer
-from waymark.audit import AuditCase, parse_csv, run_audit, to_csv, to_html
-from waymark.cases import Cases
-from waymark.config import Settings, get_settings
-from waymark.embeddings import make_embeddings
-from waymark.errors import CaseInputError, StoreError, UnknownDocument, UnknownService
 from waymark.llm import make_llm
 from waymark.store import Store, open_store
 

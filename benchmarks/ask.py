@@ -13,11 +13,6 @@ Target (DESIGN.md): /ask p50 <= 2x bare p50.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).parent]
-
 import argparse
 import json
 import os
@@ -25,13 +20,15 @@ import random
 import socket
 import statistics
 import subprocess
+import sys
 import time
+from pathlib import Path
 
 import httpx
 
-from ingest.pipeline import ingest
 from waymark.config import Settings
 from waymark.embeddings import MiniLMEmbeddings
+from waymark.ingest.pipeline import ingest
 from waymark.retrieval import DEPTH
 from waymark.store import open_store
 

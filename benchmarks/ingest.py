@@ -9,24 +9,19 @@ re-ingest <= 1/50 of a full ingest.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-# Run as a script, this file's folder comes first on sys.path and its name would shadow the
-# `ingest` package; drop it.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).parent]
-
 import argparse
 import json
 import random
+import sys
 import tempfile
 import time
+from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
 
-from ingest.pipeline import ingest
 from waymark.config import Settings
 from waymark.embeddings import MiniLMEmbeddings
+from waymark.ingest.pipeline import ingest
 from waymark.store import open_store
 
 VOCABULARY = """family support school attendance parent child health visitor referral housing debt

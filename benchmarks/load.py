@@ -9,11 +9,6 @@ missing). Writes benchmarks/results/load.json and load.md.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).parent]
-
 import argparse
 import asyncio
 import json
@@ -22,7 +17,9 @@ import shutil
 import socket
 import statistics
 import subprocess
+import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx

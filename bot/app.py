@@ -14,10 +14,10 @@ from urllib.parse import urlparse
 from telegram import Update
 from telegram.ext import Application, BaseUpdateProcessor
 
-from bot.feedback import FeedbackStore
-from bot.handlers import WaymarkBot
-from bot.send import Sender
 from waymark.answer import Answerer
+from waymark.bot.feedback import FeedbackStore
+from waymark.bot.handlers import WaymarkBot
+from waymark.bot.send import Sender
 from waymark.cases import Cases
 from waymark.config import Settings
 from waymark.errors import WaymarkError

@@ -31,9 +31,10 @@ from telegram.ext import (
     filters,
 )
 
-from bot import keyboards
-from bot.feedback import FeedbackStore
-from bot.format import (
+from waymark.answer import Answerer
+from waymark.bot import keyboards
+from waymark.bot.feedback import FeedbackStore
+from waymark.bot.format import (
     APOLOGY,
     esc,
     render_answer,
@@ -45,9 +46,16 @@ from bot.format import (
     render_signpost,
     render_threshold,
 )
-from bot.send import Sender, Typing
-from bot.state import Action, ChatMemory, OncePer, Pending, RateLimiter, RecentAnswers, Sources
-from waymark.answer import Answerer
+from waymark.bot.send import Sender, Typing
+from waymark.bot.state import (
+    Action,
+    ChatMemory,
+    OncePer,
+    Pending,
+    RateLimiter,
+    RecentAnswers,
+    Sources,
+)
 from waymark.cases import Cases
 from waymark.config import Settings
 from waymark.errors import CaseInputError, UnknownService

@@ -21,7 +21,7 @@ from telegram.constants import ChatAction, ParseMode
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.format import split_html
+from waymark.bot.format import split_html
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from evals.splits import DEV, TEST, split_of
+from waymark.evals.splits import DEV, TEST, split_of
 from waymark.loaders import load_document
 
 ROUTE_SHARE = 0.5  # a proposed route is right when it holds half the expected route's words

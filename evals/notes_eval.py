@@ -12,11 +12,11 @@ from typing import Any
 
 import yaml
 
-from evals.splits import split
-from ingest.pipeline import merge_taxonomies
 from waymark.answer import Answerer
 from waymark.cases import Cases
+from waymark.evals.splits import split
 from waymark.family import Family
+from waymark.ingest.pipeline import merge_taxonomies
 from waymark.loaders import load_document
 from waymark.models import ThresholdMeta
 from waymark.phrases import PhraseIndex

@@ -7,7 +7,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Column, Table
 
-from evals.runner import BARS, EvalReport
+from waymark.evals.runner import BARS, EvalReport
 
 
 def _cell(value: object) -> str:

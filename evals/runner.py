@@ -12,7 +12,13 @@ from typing import Any
 import yaml
 from langchain_core.embeddings import Embeddings
 
-from evals.ask_eval import (
+from waymark.answer import Answerer
+from waymark.calibration import AnswerCalibration
+from waymark.cases import Cases
+from waymark.config import Settings
+from waymark.embeddings import QUERY_THREADS, MiniLMEmbeddings, make_embeddings
+from waymark.errors import WaymarkError
+from waymark.evals.ask_eval import (
     TOP_K,
     DenseBaseline,
     Trace,
@@ -21,17 +27,11 @@ from evals.ask_eval import (
     run_questions,
     summarise,
 )
-from evals.case_eval import evaluate_cases
-from evals.drafts_eval import evaluate_drafts
-from evals.notes_eval import evaluate_notes
-from evals.splits import DEV, TEST, split, split_of
-from ingest.pipeline import ingest
-from waymark.answer import Answerer
-from waymark.calibration import AnswerCalibration
-from waymark.cases import Cases
-from waymark.config import Settings
-from waymark.embeddings import QUERY_THREADS, MiniLMEmbeddings, make_embeddings
-from waymark.errors import WaymarkError
+from waymark.evals.case_eval import evaluate_cases
+from waymark.evals.drafts_eval import evaluate_drafts
+from waymark.evals.notes_eval import evaluate_notes
+from waymark.evals.splits import DEV, TEST, split, split_of
+from waymark.ingest.pipeline import ingest
 from waymark.llm import make_llm
 from waymark.refusal import NEVER_REFUSES
 from waymark.retrieval import HybridRetriever

@@ -21,8 +21,8 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-from evals.notes_eval import NoteReaderFactory, load_notes
-from evals.splits import split
+from waymark.evals.notes_eval import NoteReaderFactory, load_notes
+from waymark.evals.splits import split
 from waymark.extract import extract_family
 from waymark.reading.heads import Head, Heads, Lexicon, features, save_heads
 from waymark.reading.meaning import reading_model

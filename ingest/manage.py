@@ -20,9 +20,9 @@ from typing import Any
 
 import yaml
 
-from ingest.pipeline import IngestReport, ingest
 from waymark.config import Settings
 from waymark.errors import DocumentError, UnknownDocument, WaymarkError
+from waymark.ingest.pipeline import IngestReport, ingest
 from waymark.loaders import LOADERS, SIDECAR_SUFFIX, load_document, sidecar_path
 from waymark.store import open_store
 

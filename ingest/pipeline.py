@@ -17,11 +17,11 @@ from typing import Any
 
 from langchain_core.embeddings import Embeddings
 
-from ingest.discover import Found, discover
 from waymark.chunking import Chunk, chunk_text
 from waymark.config import Settings
 from waymark.embeddings import embeddings_id, make_embeddings
 from waymark.errors import DocumentError
+from waymark.ingest.discover import Found, discover
 from waymark.loaders import LoadedDocument, fingerprint, load_document
 from waymark.metadata import load_taxonomy
 from waymark.models import DocumentMeta, ServiceMeta, Taxonomy, ThresholdMeta

@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 from langchain_core.embeddings import Embeddings
 
-from ingest.pipeline import ingest
 from waymark.cases import Cases
 from waymark.config import Settings
 from waymark.embeddings import MiniLMEmbeddings
+from waymark.ingest.pipeline import ingest
 from waymark.store import open_store
 
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from conftest import CountingEmbeddings, write_doc
 
-from ingest.pipeline import ingest
 from waymark.answer import Answerer
 from waymark.asked import asked
 from waymark.config import Settings
+from waymark.ingest.pipeline import ingest
 from waymark.naming import names_of
 from waymark.question import read_question
 from waymark.store import open_store

@@ -9,9 +9,9 @@ import httpx
 import pytest
 from conftest import CountingEmbeddings, serving, write_doc
 
-from api.app import create_app
-from ingest.pipeline import ingest
+from waymark.api.app import create_app
 from waymark.config import Settings
+from waymark.ingest.pipeline import ingest
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import httpx
 import pytest
 from conftest import serving
 
-from api.app import create_app
+from waymark.api.app import create_app
 from waymark.cases import Cases
 from waymark.config import Settings
 

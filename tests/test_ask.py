@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from conftest import CountingEmbeddings, make_pdf, write_doc, write_sidecar
 
-from ingest.pipeline import ingest
 from waymark.answer import ADVISORY, Answerer
 from waymark.config import Settings
+from waymark.ingest.pipeline import ingest
 from waymark.retrieval import Filters
 from waymark.store import open_store
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from conftest import make_image_pdf, make_pdf, write_doc, write_sidecar
 
-from ingest.pipeline import validate
 from waymark.config import Settings
 from waymark.errors import DocumentError
+from waymark.ingest.pipeline import validate
 from waymark.loaders import load_document
 from waymark.loaders import pdf as pdf_loader
 

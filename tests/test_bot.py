@@ -22,10 +22,11 @@ from conftest import CountingEmbeddings, write_doc
 from fake_telegram import Failure, FakeTelegram, html_problem
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot import keyboards
-from bot.app import build_application, run_bot, webhook_options
-from bot.feedback import FeedbackStore
-from bot.format import (
+from waymark.answer import Answerer
+from waymark.bot import keyboards
+from waymark.bot.app import build_application, run_bot, webhook_options
+from waymark.bot.feedback import FeedbackStore
+from waymark.bot.format import (
     APOLOGY,
     MAX_MESSAGE,
     render_answer,
@@ -34,13 +35,12 @@ from bot.format import (
     split_html,
     utf16_len,
 )
-from bot.send import retry_after_seconds, with_retries
-from bot.state import ChatMemory, OncePer, RateLimiter, RecentAnswers, Sources
-from ingest.pipeline import ingest
-from waymark.answer import Answerer
+from waymark.bot.send import retry_after_seconds, with_retries
+from waymark.bot.state import ChatMemory, OncePer, RateLimiter, RecentAnswers, Sources
 from waymark.cases import Cases
 from waymark.config import Settings
 from waymark.errors import WaymarkError
+from waymark.ingest.pipeline import ingest
 
 # PTB itself reads RetryAfter.retry_after as an int when it builds one (from our fake's 429)
 pytestmark = pytest.mark.filterwarnings(

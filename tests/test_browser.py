@@ -29,11 +29,11 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
-from api.app import create_app
-from ingest.pipeline import ingest
+from waymark.api.app import create_app
 from waymark.auth import create_token
 from waymark.cases import Cases
 from waymark.config import Settings
+from waymark.ingest.pipeline import ingest
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -371,7 +371,7 @@ def test_owner_reviews_and_confirms_a_draft_in_the_page(
 def test_the_page_keeps_to_its_content_security_policy() -> None:
     """No inline script, style or event handler, nothing from another site, and no HTML built
     from strings in the script (what the browser test cannot see on every path)."""
-    from api.web import WEB_DIR
+    from waymark.api.web import WEB_DIR
 
     html = (WEB_DIR / "index.html").read_text(encoding="utf-8")
     code = re.sub(r"/\*.*?\*/", "", (WEB_DIR / "app.js").read_text(encoding="utf-8"),

@@ -13,8 +13,8 @@ import httpx
 import pytest
 from conftest import CountingEmbeddings, free_port, write_doc
 
-from ingest.pipeline import ingest
 from waymark.config import Settings
+from waymark.ingest.pipeline import ingest
 from waymark.retrieval import hybrid_search
 from waymark.store import open_store
 

@@ -15,10 +15,10 @@ from pathlib import Path
 import yaml
 from conftest import CountingEmbeddings, make_service_docx, write_doc
 
-from ingest.pipeline import ingest
 from waymark.answer import Answerer
 from waymark.cases import Cases
 from waymark.config import Settings
+from waymark.ingest.pipeline import ingest
 from waymark.store import open_store
 
 

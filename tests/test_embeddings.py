@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 from conftest import write_doc
 
-from ingest.pipeline import ingest
 from waymark.config import Settings
 from waymark.embeddings import MiniLMEmbeddings, embeddings_id, make_embeddings
+from waymark.ingest.pipeline import ingest
 from waymark.retrieval import hybrid_search
 from waymark.store import open_store
 

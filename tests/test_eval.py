@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from evals.ask_eval import Trace, calibrate, reciprocal_rank
-from evals.runner import below_target, check_floors
+from waymark.evals.ask_eval import Trace, calibrate, reciprocal_rank
+from waymark.evals.runner import below_target, check_floors
 from waymark.refusal import FEATURES, Reference, Signals
 
 ROOT = Path(__file__).resolve().parent.parent

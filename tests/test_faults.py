@@ -18,9 +18,9 @@ import pytest
 from conftest import CountingEmbeddings, free_port, write_doc
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from ingest.pipeline import ingest
+from waymark.api.app import create_app
 from waymark.config import Settings
+from waymark.ingest.pipeline import ingest
 from waymark.retrieval import HybridRetriever
 from waymark.store import Store, open_store
 

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from api.app import create_app
+from waymark.api.app import create_app
 from waymark.cases import Cases
 from waymark.config import Settings
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from conftest import CountingEmbeddings, make_pdf, write_doc, write_sidecar
 
-from ingest.pipeline import ingest
 from waymark.config import Settings
+from waymark.ingest.pipeline import ingest
 from waymark.retrieval import hybrid_search
 from waymark.store import open_store
 

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 from conftest import CountingEmbeddings, write_doc
 
-from ingest.pipeline import ingest
 from waymark.config import Settings
+from waymark.ingest.pipeline import ingest
 from waymark.retrieval import hybrid_search
 from waymark.store import open_store
 

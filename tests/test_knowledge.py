@@ -11,9 +11,9 @@ import pytest
 import yaml
 from conftest import CountingEmbeddings
 
-from ingest.pipeline import ingest, validate
 from waymark.cases import Cases
 from waymark.config import Settings
+from waymark.ingest.pipeline import ingest, validate
 from waymark.store import open_store
 
 ROOT = Path(__file__).resolve().parent.parent

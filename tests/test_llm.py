@@ -118,7 +118,7 @@ def test_parse_json_finds_the_object_or_says_why() -> None:
 
 
 def test_eval_runs_in_llm_mode_against_the_fake(tmp_path: Path, fake: FakeOpenAI) -> None:
-    from evals.runner import Pack, run_eval
+    from waymark.evals.runner import Pack, run_eval
 
     root = Path(__file__).resolve().parent.parent
     settings = Settings(data_dir=tmp_path, llm_base_url=fake.url, llm_timeout_s=5.0)

@@ -11,12 +11,12 @@ import numpy as np
 import pytest
 from conftest import CountingEmbeddings, write_doc
 
-from evals.notes_eval import split
-from evals.train_readers import fit_heads
-from ingest.pipeline import ingest
 from waymark.answer import Answerer
 from waymark.cases import Cases
 from waymark.config import Settings
+from waymark.evals.notes_eval import split
+from waymark.evals.train_readers import fit_heads
+from waymark.ingest.pipeline import ingest
 from waymark.reading.heads import load_heads, save_heads, shipped_heads
 from waymark.reading.people import read_people
 from waymark.reading.person import Person
@@ -170,7 +170,7 @@ def test_heads_round_trip_and_record_their_provenance(tmp_path: Path) -> None:
 
 
 def test_a_bad_training_line_says_where() -> None:
-    from evals.train_readers import load_corpus
+    from waymark.evals.train_readers import load_corpus
 
     folder = Path(__file__).parent / "data" / "bad_training"
     with pytest.raises(ValueError, match=r"bad\.jsonl:2: each line needs a 'text'"):

@@ -12,7 +12,7 @@ import pytest
 from conftest import serving, write_doc
 from fastapi.testclient import TestClient
 
-from api.app import create_app
+from waymark.api.app import create_app
 from waymark.auth import create_token
 from waymark.cases import Cases
 from waymark.config import Settings

@@ -43,8 +43,8 @@ def ingest(
     as_json: JsonOption = False,
 ) -> None:
     """Make the knowledge base hold exactly the documents under PATHS."""
-    from ingest.pipeline import ingest as run_ingest
-    from ingest.pipeline import rebuild as run_rebuild
+    from waymark.ingest.pipeline import ingest as run_ingest
+    from waymark.ingest.pipeline import rebuild as run_rebuild
 
     settings = get_settings()
     actor = f"cli:{getpass.getuser()}"
@@ -77,7 +77,7 @@ def ingest(
 @app.command()
 def validate(paths: PathsArgument = None, as_json: JsonOption = False) -> None:
     """Check documents and taxonomy without changing the knowledge base."""
-    from ingest.pipeline import validate as run_validate
+    from waymark.ingest.pipeline import validate as run_validate
 
     settings = get_settings()
     with errors():
@@ -217,10 +217,10 @@ def evaluate(
 ) -> None:
     """Measure Waymark on the golden pack (dev beside test) or a held-out pack against
     DESIGN.md's bars; exit 1 when a floor is missed on the test split (a regression)."""
-    from evals.report import print_report
-    from evals.runner import DEV_PACKS, Pack, calibrate_answers, run_eval
     from waymark.calibration import CALIBRATION_FILE
     from waymark.calibration import write as write_calibration
+    from waymark.evals.report import print_report
+    from waymark.evals.runner import DEV_PACKS, Pack, calibrate_answers, run_eval
 
     settings = get_settings()
     if llm and not settings.llm_base_url:
@@ -265,7 +265,7 @@ def train_readers(
     as_json: JsonOption = False,
 ) -> None:
     """Fit the risk and needs readers and write waymark/data/readers.* with their provenance."""
-    from evals.train_readers import train
+    from waymark.evals.train_readers import train
 
     with errors():
         record = train(training, notes, knowledge or get_settings().knowledge_dir)
@@ -304,7 +304,7 @@ def history(limit: Annotated[int, typer.Option(min=1, max=1000)] = 50,
 @app.command()
 def bot() -> None:
     """Run the Telegram bot (long polling; webhook when WAYMARK_TELEGRAM_WEBHOOK_URL is set)."""
-    from bot.app import run_bot
+    from waymark.bot.app import run_bot
 
     with errors():
         run_bot(get_settings())
@@ -320,8 +320,8 @@ def serve(
     """Serve the HTTP API (docs at /docs)."""
     import uvicorn
 
-    from api.app import create_app
-    from api.security import is_loopback
+    from waymark.api.app import create_app
+    from waymark.api.security import is_loopback
     from waymark.auth import TokenFile
 
     settings = get_settings()
@@ -332,7 +332,7 @@ def serve(
                   "WAYMARK_API_TOKENS_FILE and create tokens with `waymark token create`")
         raise typer.Exit(2)
     if workers > 1:  # each worker builds its own app from the same environment
-        uvicorn.run("api.app:create_app", factory=True, workers=workers, host=bind,
+        uvicorn.run("waymark.api.app:create_app", factory=True, workers=workers, host=bind,
                     port=port or settings.port, log_level="info", access_log=False)
     else:
         uvicorn.run(create_app(settings), host=bind, port=port or settings.port,

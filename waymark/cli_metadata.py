@@ -27,7 +27,7 @@ metadata_app = typer.Typer(help="Review and confirm the metadata Waymark propose
 @metadata_app.command("show")
 def metadata_show(doc_id: str, as_json: JsonOption = False) -> None:
     """A document's metadata, each proposed field beside the sentence it came from."""
-    from ingest.manage import draft_metadata
+    from waymark.ingest.manage import draft_metadata
 
     with errors():
         review = draft_metadata(get_settings(), doc_id)
@@ -61,7 +61,7 @@ def metadata_confirm(
     records it in the audit trail and re-indexes that document."""
     import yaml
 
-    from ingest.manage import confirm_metadata
+    from waymark.ingest.manage import confirm_metadata
 
     changes: dict[str, Any] = {}
     for item in set_ or []:
@@ -84,7 +84,7 @@ def metadata_confirm(
 def metadata_export() -> None:
     """Every draft's proposed metadata as CSV (stdout), for the owner to complete in a
     spreadsheet and confirm with `waymark metadata confirm-all FILE`."""
-    from ingest.manage import drafts_csv
+    from waymark.ingest.manage import drafts_csv
 
     with errors():
         sys.stdout.write(drafts_csv(get_settings()))
@@ -94,7 +94,7 @@ def metadata_export() -> None:
 def metadata_confirm_all(csv_file: Path, as_json: JsonOption = False) -> None:
     """Confirm every draft in an edited metadata CSV (empty cells keep the proposal); every
     row is checked before anything is written, then the knowledge base is ingested once."""
-    from ingest.manage import confirm_from_csv
+    from waymark.ingest.manage import confirm_from_csv
 
     with errors():
         report = confirm_from_csv(get_settings(), csv_file.read_text(encoding="utf-8-sig"),
