@@ -10,7 +10,8 @@ STAMP  := $(VENV)/.installed
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet uv==0.13.9
-	$(UV) pip sync --quiet --python $(BIN)/python requirements.lock
+	# compiled once here: every process the tests start then skips compiling its imports
+	$(UV) pip sync --quiet --compile-bytecode --python $(BIN)/python requirements.lock
 	$(UV) pip install --quiet --python $(BIN)/python --no-deps -e .
 	touch $(STAMP)
 
@@ -27,8 +28,10 @@ lint: install
 system:
 	bash scripts/install_system.sh
 
+# Bytecode is written even where the environment turns it off (PYTHONDONTWRITEBYTECODE): the
+# suite starts many Waymark processes, and each would compile the same modules again.
 test: lint system
-	$(BIN)/pytest -n 2
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/pytest -n 2
 
 bench: install
 	$(BIN)/python benchmarks/ingest.py --out benchmarks/results/ingest.json

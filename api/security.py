@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import ipaddress
 import time
-from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
+from limits import RateLimitItemPerMinute
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
 
 from waymark.auth import Identity, Role, TokenFile
 from waymark.config import Settings
@@ -27,7 +29,6 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
 }
 UPLOAD_ROUTES = ("/sources", "/threshold/audit")
-MAX_TRACKED_CALLERS = 10_000
 
 
 def is_loopback(host: str | None) -> bool:
@@ -45,7 +46,8 @@ class Guard:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.tokens = TokenFile(settings.api_tokens_file) if settings.api_tokens_file else None
-        self._calls: dict[str, deque[float]] = defaultdict(deque)
+        self._per_minute = RateLimitItemPerMinute(settings.rate_limit_per_minute)
+        self._limiter = MovingWindowRateLimiter(MemoryStorage())
 
     @property
     def open(self) -> bool:
@@ -67,17 +69,10 @@ class Guard:
 
     def over_limit(self, key: str) -> float | None:
         """Seconds to wait when `key` made too many calls in the last minute, else None."""
-        now, window = time.monotonic(), self._calls[key]
-        while window and now - window[0] > 60:
-            window.popleft()
-        if len(self._calls) > MAX_TRACKED_CALLERS:  # forget callers quiet for a minute
-            for quiet in [k for k, w in self._calls.items() if not w or now - w[-1] > 60]:
-                del self._calls[quiet]
-            window = self._calls[key]
-        if len(window) >= self.settings.rate_limit_per_minute:
-            return 60 - (now - window[0])
-        window.append(now)
-        return None
+        if self._limiter.hit(self._per_minute, key):
+            return None
+        reset_at = self._limiter.get_window_stats(self._per_minute, key).reset_time
+        return max(reset_at - time.time(), 0.0)
 
 
 def require(role: Role) -> Callable[[Request], Identity]:
@@ -90,6 +85,20 @@ def require(role: Role) -> Callable[[Request], Identity]:
                                      f"({identity.name}) is {identity.role}")
         return identity
     return check
+
+
+def rate_limited(request: Request) -> None:
+    """A dependency: too many calls from one caller in a minute get a 429. Without tokens only
+    this machine is served (its own scripts, `score_api.py`, the page), so there is no limit:
+    it protects a shared deployment from its callers."""
+    guard: Guard = request.app.state.guard
+    if guard.open:
+        return
+    client = request.client.host if request.client else None
+    wait = guard.over_limit(request.headers.get("authorization") or client or "unknown")
+    if wait is not None:
+        raise HTTPException(429, "too many requests: slow down",
+                            headers={"Retry-After": str(int(wait) + 1)})
 
 
 Practitioner = Annotated[Identity, Depends(require("practitioner"))]
@@ -113,15 +122,6 @@ def install(app: FastAPI, settings: Settings) -> None:
         length = request.headers.get("content-length")
         if length and (not length.isdigit() or int(length) > limit):
             return _json(413, f"the request is larger than the {limit / 1024:g} KB allowed")
-        # Without tokens only this machine is served (its own scripts, `score_api.py`, the
-        # page): the limit protects a shared deployment from its callers.
-        if not guard.open and (request.method != "GET"
-                               or request.url.path not in ("/", "/health")):
-            key = request.headers.get("authorization") or client or "unknown"
-            wait = guard.over_limit(key)
-            if wait is not None:
-                return _json(429, "too many requests: slow down", {"Retry-After":
-                                                                    str(int(wait) + 1)})
         response = await call_next(request)
         headers = dict(SECURITY_HEADERS)
         if request.url.path in ("/docs", "/redoc"):

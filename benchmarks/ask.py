@@ -100,7 +100,7 @@ def main() -> None:
           file=sys.stderr)
 
     store = open_store(settings)
-    collection = store.collection
+    collection = store.vectors.collection
     questions = (QUESTIONS * 10)[: args.queries]
     model.embed_query("warm up")
 

@@ -84,7 +84,7 @@ def main() -> None:
         write_corpus(corpus, args.docs)
         settings = Settings(data_dir=data)
         start = time.perf_counter()
-        open_store(settings).collection  # noqa: B018 - importing chromadb is start-up, not ingest
+        open_store(settings).vectors.collection  # noqa: B018 - importing chromadb is start-up, not ingest
         store_open_s = time.perf_counter() - start
 
         timed = TimedEmbeddings(model)

@@ -20,8 +20,9 @@ from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, Message
 from telegram.constants import ChatAction, ParseMode
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
-from waymark.bot.format import split_html
+from waymark.bot.split import split_html
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -42,7 +43,9 @@ def retry_after_seconds(exc: RetryAfter) -> float:
     return float(value)
 
 
-def _retryable(exc: TelegramError) -> bool:
+def _retryable(exc: BaseException, max_retry_after: float) -> bool:
+    if isinstance(exc, RetryAfter):
+        return retry_after_seconds(exc) <= max_retry_after
     # BadRequest subclasses NetworkError in PTB, but repeating a rejected request is pointless
     return isinstance(exc, NetworkError) and not isinstance(exc, BadRequest)
 
@@ -50,26 +53,25 @@ def _retryable(exc: TelegramError) -> bool:
 async def with_retries(call: Callable[[], Awaitable[T]], *, what: str = "request",
                        attempts: int = ATTEMPTS, backoff: float = BACKOFF_S,
                        max_retry_after: float = MAX_RETRY_AFTER_S,
-                       sleep: Callable[[float], Awaitable[object]] = asyncio.sleep) -> T:
+                       sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> T:
     """`await call()`, retried on 429 (after `retry_after`) and on network/5xx errors (with
     exponential backoff), at most `attempts` times in all."""
-    for attempt in range(1, attempts + 1):
-        try:
-            return await call()
-        except RetryAfter as exc:
-            delay = retry_after_seconds(exc)
-            if attempt == attempts or delay > max_retry_after:
-                raise
-            log.warning("Telegram flood control on %s: retrying in %.1f s (attempt %d/%d)",
-                        what, delay, attempt, attempts)
-        except TelegramError as exc:
-            if not _retryable(exc) or attempt == attempts:
-                raise
-            delay = backoff * 2 ** (attempt - 1)
-            log.warning("Telegram %s failed (%s): retrying in %.1f s (attempt %d/%d)",
-                        what, type(exc).__name__, delay, attempt, attempts)
-        await sleep(delay)
-    raise AssertionError("unreachable")  # pragma: no cover
+
+    def delay(state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, RetryAfter):
+            return retry_after_seconds(exc)
+        return backoff * 2 ** (state.attempt_number - 1)
+
+    def warn(state: RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome else None
+        log.warning("Telegram %s failed (%s): retrying in %.1f s (attempt %d/%d)", what,
+                    type(exc).__name__, delay(state), state.attempt_number, attempts)
+
+    retrying = AsyncRetrying(
+        stop=stop_after_attempt(attempts), wait=delay, sleep=sleep, before_sleep=warn,
+        retry=retry_if_exception(lambda exc: _retryable(exc, max_retry_after)), reraise=True)
+    return await retrying(call)
 
 
 class Sender:

@@ -6,10 +6,14 @@ sources"), and each user's recent requests (for the rate limit). Nothing here is
 from __future__ import annotations
 
 import time
-from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from cachetools import LRUCache, TTLCache
+from limits import RateLimitItemPerSecond
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
 
 Clock = Callable[[], float]
 Action = Literal["check", "signpost", "threshold"]
@@ -36,7 +40,6 @@ class Pending:
 
 @dataclass
 class _Chat:
-    touched: float
     case: Case | None = None
     pending: Pending | None = None
     last: Pending | None = None  # the last family request answered, for /fix
@@ -44,22 +47,18 @@ class _Chat:
 
 class ChatMemory:
     """Per chat: an open case and a pending request, forgotten `ttl_s` seconds after the chat
-    last used them (checked whenever the chat is looked up)."""
+    last used them."""
 
-    def __init__(self, ttl_s: float, clock: Clock = time.monotonic) -> None:
-        self.ttl_s = ttl_s
-        self.clock = clock
-        self._chats: dict[int, _Chat] = {}
+    def __init__(self, ttl_s: float, clock: Clock = time.monotonic,
+                 maxsize: int = 100_000) -> None:
+        self._chats: TTLCache[int, _Chat] = TTLCache(maxsize, ttl_s, timer=clock)
 
     def _chat(self, chat_id: int, create: bool = False) -> _Chat | None:
-        now = self.clock()
-        for key in [k for k, c in self._chats.items() if now - c.touched > self.ttl_s]:
-            del self._chats[key]
         chat = self._chats.get(chat_id)
         if chat is None and create:
-            chat = self._chats[chat_id] = _Chat(now)
+            chat = _Chat()
         if chat is not None:
-            chat.touched = now
+            self._chats[chat_id] = chat  # each use starts the time to live again
         return chat
 
     def case(self, chat_id: int) -> Case | None:
@@ -113,6 +112,7 @@ class ChatMemory:
         return bool(chat and chat.case)
 
     def __len__(self) -> int:
+        self._chats.expire()
         return len(self._chats)
 
 
@@ -120,31 +120,24 @@ Verdict = Literal["ok", "warn", "quiet"]
 
 
 class RateLimiter:
-    """At most `per_minute` requests per user in any rolling 60 seconds. The first request over
-    the limit is answered with "slow down" (`warn`); later ones are dropped silently (`quiet`)
-    until the user is under the limit again, so a flood does not become a flood of replies."""
+    """At most `limit` requests per user in any rolling `window_s` seconds. The first request
+    over the limit is answered with "slow down" (`warn`); later ones are dropped silently
+    (`quiet`) until the user is under the limit again, so a flood does not become a flood of
+    replies."""
 
-    WINDOW_S = 60.0
-
-    def __init__(self, per_minute: int, clock: Clock = time.monotonic) -> None:
-        self.per_minute = per_minute
-        self.clock = clock
-        self._recent: dict[int, deque[float]] = {}
+    def __init__(self, limit: int, window_s: int = 60) -> None:
+        self._item = RateLimitItemPerSecond(limit, window_s)
+        self._limiter = MovingWindowRateLimiter(MemoryStorage())
         self._warned: set[int] = set()
 
     def check(self, user_id: int) -> Verdict:
-        now = self.clock()
-        recent = self._recent.setdefault(user_id, deque())
-        while recent and now - recent[0] >= self.WINDOW_S:
-            recent.popleft()
-        if len(recent) >= self.per_minute:
-            if user_id in self._warned:
-                return "quiet"
-            self._warned.add(user_id)
-            return "warn"
-        self._warned.discard(user_id)
-        recent.append(now)
-        return "ok"
+        if self._limiter.hit(self._item, str(user_id)):
+            self._warned.discard(user_id)
+            return "ok"
+        if user_id in self._warned:
+            return "quiet"
+        self._warned.add(user_id)
+        return "warn"
 
 
 class OncePer:
@@ -152,20 +145,12 @@ class OncePer:
 
     def __init__(self, period_s: float, maxsize: int = 10_000,
                  clock: Clock = time.monotonic) -> None:
-        self.period_s = period_s
-        self.maxsize = maxsize
-        self.clock = clock
-        self._seen: OrderedDict[int, float] = OrderedDict()
+        self._seen: TTLCache[int, bool] = TTLCache(maxsize, period_s, timer=clock)
 
     def first(self, key: int) -> bool:
-        now = self.clock()
-        seen = self._seen.get(key)
-        if seen is not None and now - seen < self.period_s:
+        if key in self._seen:
             return False
-        self._seen[key] = now
-        self._seen.move_to_end(key)
-        while len(self._seen) > self.maxsize:
-            self._seen.popitem(last=False)
+        self._seen[key] = True
         return True
 
 
@@ -180,21 +165,11 @@ class Sources:
         return bool(self.citations or self.escalation)
 
 
-class RecentAnswers:
+class RecentAnswers(LRUCache[str, Sources]):
     """The citations of the last `maxsize` replies, by key (the answer id)."""
 
     def __init__(self, maxsize: int = 500) -> None:
-        self.maxsize = maxsize
-        self._items: OrderedDict[str, Sources] = OrderedDict()
+        super().__init__(maxsize)
 
     def put(self, key: str, sources: Sources) -> None:
-        self._items[key] = sources
-        self._items.move_to_end(key)
-        while len(self._items) > self.maxsize:
-            self._items.popitem(last=False)
-
-    def get(self, key: str) -> Sources | None:
-        return self._items.get(key)
-
-    def __len__(self) -> int:
-        return len(self._items)
+        self[key] = sources

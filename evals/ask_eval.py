@@ -40,11 +40,6 @@ def reciprocal_rank(ranked_docs: list[str], expected: set[str]) -> float:
     return 0.0
 
 
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return round(ordered[int(share * (len(ordered) - 1))], 1) if ordered else 0.0
-
-
 def carries_gold(text: str, gold: dict[str, Any] | None) -> bool | None:
     """Whether `text` holds most words of one of the gold passages (as score_api.py counts it);
     None when the question has no gold passage."""
@@ -127,7 +122,7 @@ def summarise(runs: list[QuestionRun]) -> dict[str, Any]:
     bare = [r.bare_ms for r in runs if r.bare_ms]
     if latencies:
         metrics["latency_p50_ms"] = round(statistics.median(latencies), 1)
-        metrics["latency_p95_ms"] = percentile(latencies, 0.95)
+        metrics["latency_p95_ms"] = round(float(np.percentile(latencies, 95)), 1)
     if latencies and bare:
         metrics["bare_p50_ms"] = round(statistics.median(bare), 1)
         metrics["ratio_to_bare_p50"] = round(statistics.median(latencies)
@@ -140,7 +135,7 @@ class DenseBaseline:
     citing its top chunk and never refusing."""
 
     def __init__(self, store: Store, embeddings: Embeddings) -> None:
-        chroma = Chroma(client=store.chroma_client, collection_name=store.collection_name,
+        chroma = Chroma(client=store.vectors.client, collection_name=store.vectors.collection_name,
                         embedding_function=embeddings)
         self.retriever = chroma.as_retriever(search_kwargs={
             "k": TOP_K, "filter": {"version_key": {"$in": store.snapshot().keys}}})
@@ -158,7 +153,7 @@ class DenseBaseline:
 def bare_query_ms(store: Store, embeddings: Embeddings, question: str) -> float:
     """The bare cost of a question: embed it and query the vectors, as deep as /ask does."""
     start = time.perf_counter()
-    store.collection.query(query_embeddings=[embeddings.embed_query(question)],
+    store.vectors.collection.query(query_embeddings=[embeddings.embed_query(question)],
                            n_results=DEPTH, include=["distances", "metadatas"])
     return (time.perf_counter() - start) * 1000
 

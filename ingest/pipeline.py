@@ -283,7 +283,7 @@ def ingest(
     found = discover(paths)
     store = open_store(settings)
     with store.ingest_lock():
-        store.reload()  # another process may have written since this one last looked
+        store.vectors.reload()  # another process may have written since this one last looked
         store.collect_garbage()  # finishes the clean-up of a run that was killed
         previous = {doc.doc_id: doc for doc in store.documents()}
         taxonomy, failed = merge_taxonomies(found.taxonomies)
@@ -344,9 +344,9 @@ def rebuild(paths: list[Path], settings: Settings, *, progress: Progress | None 
     fresh = target.with_name(f".{target.name}.rebuild-{stamp}")
     if settings.chroma_host:
         store = Store(settings.model_copy(update={"data_dir": fresh}), embeddings_id(settings))
-        client = store.chroma_client
-        client.delete_collection(store.collection_name)
-        store.reload()
+        client = store.vectors.client
+        client.delete_collection(store.vectors.collection_name)
+        store.vectors.reload()
     report = ingest(paths, settings.model_copy(update={"data_dir": fresh}), progress=progress,
                     actor=actor)
     backup = None

@@ -36,6 +36,12 @@ class CountingEmbeddings(Embeddings):
         return self.inner.embed_query(text)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Long end-to-end tests (marked slow) first: pytest-xdist hands tests to its workers in
+    this order, so the long ones start at once and the short ones fill in around them."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture(scope="session")
 def minilm() -> MiniLMEmbeddings:
     return MiniLMEmbeddings()

@@ -10,10 +10,10 @@ import pytest
 from conftest import CountingEmbeddings, write_doc
 
 from waymark.answer import Answerer
-from waymark.asked import asked
 from waymark.config import Settings
+from waymark.document_names import names_of
+from waymark.facts_asked import asked
 from waymark.ingest.pipeline import ingest
-from waymark.naming import names_of
 from waymark.question import read_question
 from waymark.store import open_store
 
@@ -208,8 +208,8 @@ def test_words_asking_for_an_age_are_not_a_topic(answerer: Answerer) -> None:
 
 def test_two_letter_acronyms_name_a_document_only_in_capitals(answerer: Answerer) -> None:
     names = answerer.names(answerer.store.snapshot())
-    assert "x-groups" in names.named("what ages does PS take?"), "Positive Steps"
-    assert "x-groups" not in names.named("what ages does ps take?")
+    assert "x-groups" in names.named_in("what ages does PS take?"), "Positive Steps"
+    assert "x-groups" not in names.named_in("what ages does ps take?")
 
 
 def test_the_document_holding_the_closest_sentence_answers(

@@ -153,16 +153,16 @@ def test_langchain_retriever_interface(answerer: Answerer) -> None:
 
 def test_common_words_leave_the_word_search_of_a_large_index(
         answerer: Answerer, monkeypatch: pytest.MonkeyPatch) -> None:
-    import waymark.store as store_module
+    from waymark.store import lexical
 
     store = answerer.store
-    assert store.selective_terms(["referral", "toddlers"]) == ["referral", "toddlers"]
-    monkeypatch.setattr(store_module, "PRUNE_FROM_CHUNKS", 0)  # treat this index as large
-    store_module._chunk_rows.cache_clear()
+    assert store.lexical.selective_terms(["referral", "toddlers"]) == ["referral", "toddlers"]
+    monkeypatch.setattr(lexical, "PRUNE_FROM_CHUNKS", 0)  # treat this index as large
     # every chunk's title column holds "Title of ...": the word is in 100% of the chunks
     assert store.cached_frequency("title")[0] == store.cached_frequency("title")[1]
-    assert store.selective_terms(["title", "toddlers"]) == ["toddlers"]
-    assert store.selective_terms(["title", "of"]) in (["title"], ["of"]), "one is always kept"
+    assert store.lexical.selective_terms(["title", "toddlers"]) == ["toddlers"]
+    assert store.lexical.selective_terms(["title", "of"]) in (["title"], ["of"]), \
+        "one is always kept"
 
 
 def test_fusion_keeps_a_clear_word_match_that_meaning_ranks_low() -> None:

@@ -51,6 +51,6 @@ def test_ingest_and_search_through_a_chroma_server(
     assert report.added == ["nb-a", "nb-b"]
     assert not (tmp_path / "data" / "chroma").exists(), "no local vector files in server mode"
     store = open_store(settings)
-    assert store.collection.count() == 2
+    assert store.vectors.collection.count() == 2
     hits = hybrid_search(store, embeddings, "help with rent arrears", 2)
     assert hits[0].chunk.doc_id == "nb-a" and hits[0].dense_rank == 1

@@ -14,6 +14,26 @@ from conftest import write_doc
 WAYMARK = [sys.executable, "-m", "waymark.cli"]
 
 
+class Result:
+    def __init__(self, returncode: int, stdout: str, stderr: str) -> None:
+        self.returncode, self.stdout, self.stderr = returncode, stdout, stderr
+
+
+def invoke(args: list[str], data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Result:
+    """The same command in this process (typer's runner): the model and the knowledge base's
+    readers are loaded once for a run of commands, as they are by `waymark serve`."""
+    from typer.testing import CliRunner
+
+    from waymark.cli import app
+    from waymark.config import get_settings
+
+    monkeypatch.setenv("WAYMARK_DATA_DIR", str(data_dir))
+    get_settings.cache_clear()
+    result = CliRunner().invoke(app, args, env={"COLUMNS": "200"})
+    get_settings.cache_clear()
+    return Result(result.exit_code, result.stdout, result.stderr)
+
+
 def run(args: list[str], data_dir: Path, cwd: Path | None = None) -> subprocess.CompletedProcess:
     env = {**os.environ, "WAYMARK_DATA_DIR": str(data_dir), "COLUMNS": "200"}
     return subprocess.run(WAYMARK + args, capture_output=True, text=True, env=env, cwd=cwd,
@@ -93,34 +113,39 @@ def test_default_path_is_the_knowledge_folder(corpus: Path, tmp_path: Path) -> N
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_case_commands_on_the_starter_knowledge(tmp_path: Path) -> None:
+@pytest.mark.slow
+def test_case_commands_on_the_starter_knowledge(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    # the first commands run as a user runs them, the rest in this process (faster)
     data = tmp_path / "data"
     assert run(["ingest", str(ROOT / "knowledge"), "--json"], data).returncode == 0
     answer = json.loads(run(["ask", "how do I refer to early talk?", "--json"], data).stdout)
     assert answer["refused"] is False and answer["citations"][0]["doc_id"] == "nb-early-talk"
 
-    check = run(["check", "--service", "nb-family-nurse-partnership", "--text",
-                 "Mum is 17, 20 weeks pregnant with her first baby, lives in NB3 1AA, happy "
-                 "to be referred.", "--json"], data)
+    check = invoke(["check", "--service", "nb-family-nurse-partnership", "--text",
+                    "Mum is 17, 20 weeks pregnant with her first baby, lives in NB3 1AA, happy "
+                    "to be referred.", "--json"], data, monkeypatch)
     assert check.returncode == 0, check.stderr
     assert json.loads(check.stdout)["verdict"] == "meets"
 
     family = tmp_path / "family.json"
     family.write_text(json.dumps({"children": [{"age_years": 3}], "postcode": "NB1 1AA",
                                   "needs": ["speech-language-delay"], "consent": True}))
-    signpost = json.loads(run(["signpost", "--family", str(family), "--json"], data).stdout)
+    signpost = json.loads(invoke(["signpost", "--family", str(family), "--json"], data,
+                                 monkeypatch).stdout)
     assert "nb-early-talk" in [s["service_id"] for s in signpost["services"]
                                if s["verdict"] == "meets"]
-    table = run(["threshold", "--text", "dad drinks heavily most nights"], data)
+    table = invoke(["threshold", "--text", "dad drinks heavily most nights"], data, monkeypatch)
     assert "Suggested level 3" in table.stdout
 
     report = tmp_path / "audit.html"
-    audit = run(["threshold-audit", str(ROOT / "evals" / "audit.csv"), "--format", "html",
-                 "--out", str(report)], data)
+    audit = invoke(["threshold-audit", str(ROOT / "evals" / "audit.csv"), "--format", "html",
+                    "--out", str(report)], data, monkeypatch)
     assert audit.returncode == 0 and "Cohen's kappa" in report.read_text()
-    assert "agreement" in run(["threshold-audit", str(ROOT / "evals" / "audit.csv")],
-                              data).stdout
+    assert "agreement" in invoke(["threshold-audit", str(ROOT / "evals" / "audit.csv")],
+                                 data, monkeypatch).stdout
 
-    assert run(["threshold", "--text", "x", "--family", str(family)], data).returncode == 2
-    unknown = run(["check", "--service", "nb-nope", "--text", "a 4yo"], data)
+    assert invoke(["threshold", "--text", "x", "--family", str(family)], data,
+                  monkeypatch).returncode == 2
+    unknown = invoke(["check", "--service", "nb-nope", "--text", "a 4yo"], data, monkeypatch)
     assert unknown.returncode == 2 and "no service 'nb-nope'" in unknown.stderr

@@ -151,7 +151,7 @@ def test_moved_file_is_unchanged_and_old_versions_are_collected(
     with sqlite3.connect(settings.sqlite_path) as db:
         versions = db.execute("SELECT COUNT(*) FROM versions WHERE doc_id = 'nb-hv'").fetchone()
     assert versions[0] == 2, "only the active and the previous generation are kept"
-    assert store.collection.count() == store.chunk_total(
+    assert store.vectors.collection.count() == store.chunk_total(
         [k for (k,) in sqlite3.connect(settings.sqlite_path).execute("SELECT key FROM versions")])
 
 

@@ -117,6 +117,7 @@ def test_parse_json_finds_the_object_or_says_why() -> None:
         parse_json("I cannot help with that.")
 
 
+@pytest.mark.slow
 def test_eval_runs_in_llm_mode_against_the_fake(tmp_path: Path, fake: FakeOpenAI) -> None:
     from waymark.evals.runner import Pack, run_eval
 

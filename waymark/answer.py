@@ -13,12 +13,12 @@ from typing import Any
 from langchain_core.embeddings import Embeddings
 
 from waymark import calibration, escalation, refusal
-from waymark.asked import Asked
 from waymark.calibration import AnswerCalibration
 from waymark.compose import compose, distinct_docs, refusal_text, stale_notes
+from waymark.document_names import Names
+from waymark.facts_asked import Asked
 from waymark.llm import LLM
 from waymark.models import DISTRICT_IN_TEXT, ServiceMeta
-from waymark.naming import Names
 from waymark.question import Question, read_question
 from waymark.retrieval import Filters, Hit, HybridRetriever, Passage
 from waymark.scoring import Candidate, candidates, name_words
@@ -126,7 +126,7 @@ class Answerer:
         if not passages:
             return []
         docs = [p.doc.doc_id for p in distinct_docs(passages)][:DOCUMENTS_CONSIDERED]
-        named = {d: n for d, n in self.names(snapshot).named(question.text).items()
+        named = {d: n for d, n in self.names(snapshot).named_in(question.text).items()
                  if d in docs}
         if not named:
             docs = _serving(question.text, _of_kind_asked(question.text, docs, snapshot),
@@ -135,10 +135,10 @@ class Answerer:
             # the document holding the sentence that best answers the question, the rank of
             # its passage counting for a little; a stated fact does not count here ("how many
             # health visitors work in NB7?" is not answered by a count from elsewhere)
-            def fit(doc_id: str) -> float:
+            def document_score(doc_id: str) -> float:
                 own = candidates(question, _of_document(passages, doc_id), passages)
-                return max((c.about + c.standing for c in own), default=0.0)
-            return _of_document(passages, max(docs, key=fit))
+                return max((c.named_overlap + c.rank_bonus for c in own), default=0.0)
+            return _of_document(passages, max(docs, key=document_score))
         research = bool(_RESEARCH.search(question.text))
 
         def strength(doc_id: str) -> tuple[int, int, bool, float]:
@@ -214,14 +214,15 @@ class Answerer:
         missing = [t for t in question.terms if t not in present]
         reference = refusal.reference(self.store, self.retriever.embeddings, snapshot)
         signals = refusal.Signals(
-            dense, reference.z(dense), coverage, max((c.about for c in scored), default=0.0),
+            dense, reference.z(dense), coverage,
+            max((c.named_overlap for c in scored), default=0.0),
             max((weights[t] for t in missing), default=0.0) / total,
             sum(weights.get(stem(w), 0.0) for w in unknown) / total,
             len(unseen) / len(pairs) if pairs else 0.0, len(question.terms))
         # "how many health visitors work in NB7?": guidance that never states such a number
         # cannot answer, however close its words are
         strict = [f for f in question.facts if f.strict]
-        unstated = (strict[0].kind.label if strict and not any(c.states for c in scored)
+        unstated = (strict[0].kind.label if strict and not any(c.states_fact for c in scored)
                     else "")
         refused = bool(unstated) or model.refuses(signals)
         return Decision(dense, coverage, signals.sentence, refused, missing, unknown, unstated,

@@ -31,7 +31,7 @@ def compose(candidates: list[Candidate]) -> tuple[str, list[Citation]]:
     for cand in sorted(candidates, key=lambda c: -c.score):
         if id(cand) in used:
             continue
-        if chosen and cand.overlap < MIN_SENTENCE_OVERLAP and not cand.states:
+        if chosen and cand.overlap < MIN_SENTENCE_OVERLAP and not cand.states_fact:
             break
         if sum(s[0].passage is cand.passage for s in chosen) >= MAX_SENTENCES_PER_PASSAGE:
             continue
@@ -46,7 +46,7 @@ def compose(candidates: list[Candidate]) -> tuple[str, list[Citation]]:
         chosen.append(span)
         used.update(id(c) for c in span)
         words += length
-    chosen.sort(key=lambda span: (not span[0].leads, span[0].rank, span[0].sentence.start))
+    chosen.sort(key=lambda span: (not span[0].opens_answer, span[0].rank, span[0].sentence.start))
     citations: list[Citation] = []
     statements: list[str] = []
     for span in chosen:

@@ -20,6 +20,7 @@ from waymark.errors import DocumentError
 from waymark.metadata import validate_meta
 from waymark.models import DISTRICT_IN_TEXT, DocumentMeta
 from waymark.sentences import split_sentences
+from waymark.tokens import NUMBER_WORD, number_value
 
 if TYPE_CHECKING:
     from waymark.loaders.base import Extracted
@@ -49,12 +50,7 @@ _EFFECTIVE = re.compile(rf"\b(?:effective|in (?:force|effect)|published|issued|a
 _VERSION = re.compile(r"\bversion\s*(?:number|no\.?)?\s*:?\s*(\d+(?:\.\d+){0,2})\b|\bv(\d+\.\d+)\b",
                       re.IGNORECASE)
 
-_NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-                 "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
-                 "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17,
-                 "eighteen": 18, "nineteen": 19, "twenty": 20, "twenty-one": 21,
-                 "twenty-five": 25}
-_N = r"(\d{1,2}|" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + ")"
+_N = rf"(\d{{1,2}}|{NUMBER_WORD})"
 _AGE_RANGE = re.compile(rf"\b(?:aged|ages|age)\s+(?:from\s+|between\s+)?{_N}\s*(?:years?\s*)?"
                         rf"(?:to|-|\u2013|and|until)\s*{_N}\b", re.IGNORECASE)
 _AGE_UNDER = re.compile(rf"\bunder(?:\s+the\s+age\s+of)?[\s-]+{_N}s?\b|\b{_N}\s*and\s+under\b",
@@ -189,7 +185,7 @@ def _parse_date(text: str) -> dt.date | None:
 
 
 def _number(text: str) -> int:
-    return int(text) if text.isdigit() else _NUMBER_WORDS[text.lower()]
+    return int(text) if text.isdigit() else number_value(text) or 0
 
 
 def _eligibility(sentences: list[str]) -> dict[str, tuple[Any, str]]:

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from waymark.citations import Citation
+from waymark.criterion_citations import cite_criterion
 from waymark.family import Family
 from waymark.models import AgeRange, Eligibility, ServiceMeta, Taxonomy
-from waymark.spec_citations import cite_criterion
 from waymark.store import Store, StoredDocument
 
 Status = Literal["met", "not_met", "unknown"]

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 from waymark.models import Taxonomy
+from waymark.tokens import spans as word_spans
+from waymark.tokens import tokens
 
-_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[%£]")
 _CLAUSE_BREAK = re.compile(r"[.;!?\n]|,\s*(?:but|however|although|though)\b|\bbut\b|\bhowever\b")
 
 NEGATIONS_BEFORE = [
@@ -52,13 +53,8 @@ def fold(word: str) -> str:
     return word
 
 
-def _normal(text: str) -> str:
-    """Lower case with straight apostrophes; same length, so offsets still point into `text`."""
-    return text.lower().replace("\u2019", "'").replace("\u2018", "'")
-
-
 def words(text: str) -> list[str]:
-    return [fold(w) for w in _WORD.findall(_normal(text))]
+    return [fold(w) for w in tokens(text)]
 
 
 @dataclass(frozen=True)
@@ -114,7 +110,7 @@ class PhraseIndex:
         return matches
 
     def _find_in_clause(self, clause: str, offset: int) -> list[Match]:
-        spans = [(m.start(), m.end()) for m in _WORD.finditer(_normal(clause))]
+        spans = [(m.start(), m.end()) for m in word_spans(clause)]
         tokens = words(clause)
         found, i = [], 0
         while i < len(tokens):

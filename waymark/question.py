@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from waymark.asked import Asked, asked
+from waymark.facts_asked import Asked, asked
 from waymark.store import Store
 from waymark.terms import stem, surface_forms
 

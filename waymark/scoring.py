@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from waymark.citations import MIN_QUOTE_CHARS
-from waymark.naming import names_of
+from waymark.document_names import names_of
 from waymark.question import Question
 from waymark.retrieval import Passage
 from waymark.sentences import Sentence, normalise_quote, split_sentences
@@ -25,10 +25,10 @@ class Candidate:
     sentence: Sentence
     overlap: float  # share of the question's weighted words the sentence holds
     score: float
-    about: float  # the overlap counting the document's names as held by every sentence
-    standing: float  # what the rank of its passage adds to its score
-    states: bool = False  # states the kind of fact the question asks for
-    leads: bool = False  # ... a time, number, amount or contact: it opens the answer
+    named_overlap: float  # the overlap counting the document's names as held by every sentence
+    rank_bonus: float  # what the rank of its passage adds to its score
+    states_fact: bool = False  # states the kind of fact the question asks for
+    opens_answer: bool = False  # ... a time, number, amount or contact: it leads the answer
 
 
 def candidates(question: Question, answering: list[Passage], passages: list[Passage]
@@ -49,13 +49,13 @@ def candidates(question: Question, answering: list[Passage], passages: list[Pass
             section, _ = passage.locate(sentence.start)
             have = {stem(w) for w in content_terms(" ".join([sentence.text, *section]))}
             overlap = _share(question, have)
-            about = _share(question, have | named)
+            named_overlap = _share(question, have | named)
             context = " ".join([title, *section[-1:]])
             stated = [f for f in question.facts if f.stated_in(sentence.text, context)]
             bonus = max((STRICT_BONUS if f.strict else STATES_BONUS for f in stated), default=0.0)
-            standing = RANK_WEIGHT * passage.score / top
-            found.append(Candidate(passage, rank, sentence, overlap, overlap + standing + bonus,
-                                   about, standing, bool(stated),
+            rank_bonus = RANK_WEIGHT * passage.score / top
+            found.append(Candidate(passage, rank, sentence, overlap, overlap + rank_bonus + bonus,
+                                   named_overlap, rank_bonus, bool(stated),
                                    any(f.strict for f in stated)))
     return found
 

@@ -6,11 +6,10 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-NUMBER_WORDS = {w: str(n) for n, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-    "fifteen sixteen seventeen eighteen nineteen twenty".split())}
-NUMBER_WORD = re.compile(r"\b(" + "|".join(NUMBER_WORDS) + r")\b(?=[\s-]*(?:years?|yrs?|yo\b|"
-                          r"months?|mths?|weeks?|wks?|days?|-year|year-old))", re.I)
+from waymark.tokens import NUMBER_WORD, number_value
+
+_SPELT_AGE = re.compile(rf"\b({NUMBER_WORD})\b(?=[\s-]*(?:years?|yrs?|yo\b|"
+                        r"months?|mths?|weeks?|wks?|days?|-year|year-old))", re.I)
 
 
 @dataclass
@@ -34,7 +33,7 @@ def format_age(years: float) -> str:
 
 def normalise_numbers(text: str) -> str:
     """'two-year-old' → '2-year-old'; other words are left alone."""
-    return NUMBER_WORD.sub(lambda m: NUMBER_WORDS[m.group(1).lower()], text)
+    return _SPELT_AGE.sub(lambda m: str(number_value(m.group(1))), text)
 
 
 def years_from(num: str, unit: str | None) -> float:

@@ -10,7 +10,6 @@ meaning when several terms share a category)."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -21,6 +20,7 @@ from waymark.embeddings import MiniLMEmbeddings, query_model
 from waymark.models import Taxonomy
 from waymark.reading.heads import Head, Heads, shipped_heads
 from waymark.reading.units import Unit, UnitEncoder
+from waymark.tokens import tokens
 
 MIN_TERM_MATCH = 0.5  # a term whose own words the needs head does not recognise stays unmapped
 # Words that say who and where, not what is going on: a unit made only of them ("Family in
@@ -161,8 +161,7 @@ class MeaningReader:
 
 
 def _states_something(text: str) -> bool:
-    words = re.findall(r"[a-z]{3,}", text.lower())
-    return any(w not in _FACT_WORDS for w in words)
+    return any(w not in _FACT_WORDS for w in tokens(text) if len(w) >= 3 and w.isalpha())
 
 
 def _map(head: Head, x: sparse.csr_matrix, rows: list[int], floor: float

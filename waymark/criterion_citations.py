@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 from waymark.citations import MIN_QUOTE_CHARS, Citation
 from waymark.models import AgeRange, Eligibility
@@ -42,7 +41,6 @@ class _Sentence:
     terms: frozenset[str]
 
 
-@lru_cache(maxsize=256)
 def _sentences(store: Store, version_key: str) -> tuple[_Sentence, ...]:
     seen: dict[int, _Sentence] = {}
     for chunk in store.version_chunks(version_key):
@@ -93,7 +91,9 @@ def _score(sentence: _Sentence, keywords: set[str], criterion: str) -> float:
 
 def cite_criterion(store: Store, service: StoredDocument, criterion: str, rules: Eligibility,
                    labels: dict[str, str]) -> Citation | None:
-    sentences = [s for s in _sentences(store, service.version_key)
+    sentences = [s for s in store.snapshot().derived(
+                     f"sentences:{service.version_key}",
+                     lambda: _sentences(store, service.version_key))
                  if len(normalise_quote(s.text)) >= MIN_QUOTE_CHARS]
     if not sentences:
         return None

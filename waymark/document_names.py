@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from waymark.phrases import words
 from waymark.store import Snapshot
 from waymark.terms import STOPWORDS, stem
+from waymark.tokens import cased_words
 
 MAX_SHARED = 2  # a run of several words may name up to this many documents ("Incredible Years")
 MAX_CHUNK_SHARE = 0.2  # a phrase in more of the chunks than this is vocabulary, not a name
@@ -38,7 +39,6 @@ _REFERENCE = re.compile(
     # "can steps work with him?": what would work with a family is a service
     r"|\b(?:can|could|will|would|does|do) (?:the )?((?:[\w'-]+ ){0,2}?[\w'-]+) (?:work with"
     r"|help|see|support|visit|take|accept)\b", re.IGNORECASE)
-_WORDS = re.compile(r"[A-Za-z][\w'-]*")
 
 
 def _stems(text: str) -> tuple[str, ...]:
@@ -63,7 +63,7 @@ def names_of(title: str) -> list[tuple[str, ...]]:
 
 def _acronyms(name: str) -> list[tuple[str, ...]]:
     """"Early Help Assessment" is "EHA" and "Northbrook Targeted Youth Support" also "TYS"."""
-    initials = "".join(w[0].lower() for w in _WORDS.findall(name) if w.lower() not in STOPWORDS)
+    initials = "".join(w[0].lower() for w in cased_words(name) if w.lower() not in STOPWORDS)
     return [(initials[i:j],) for i in range(len(initials))
             for j in range(i + MIN_ACRONYM, len(initials) + 1)]
 
@@ -91,7 +91,7 @@ def _capitalised_runs(text: str) -> list[str]:
 
 def _is_proper(part: str) -> bool:
     """A parenthesised name ("Safer Homes", "SENDIASS"), not a description ("level 3")."""
-    content = [w for w in _WORDS.findall(part) if w.lower() not in STOPWORDS]
+    content = [w for w in cased_words(part) if w.lower() not in STOPWORDS]
     return 0 < len(content) <= MAX_ALIAS_WORDS and all(w[0].isupper() for w in content)
 
 
@@ -109,12 +109,12 @@ class Naming:
 
 
 class Names:
-    """The names of a knowledge base's documents. `share` tells what share of the stored
+    """The names of a knowledge base's documents. `chunk_share` tells what share of the stored
     chunks use a phrase: a run most documents use ("early help") is the area's vocabulary, not
-    a name; `spread` tells how many documents use a word anywhere in their text."""
+    a name; `documents_using` tells how many documents use a word anywhere in their text."""
 
-    def __init__(self, snapshot: Snapshot, share: Callable[[str], float],
-                 spread: Callable[[str], int]) -> None:
+    def __init__(self, snapshot: Snapshot, chunk_share: Callable[[str], float],
+                 documents_using: Callable[[str], int]) -> None:
         self.names = {doc_id: names_of(doc.meta.title)
                       for doc_id, doc in snapshot.documents.items()}
         # "FNP" stands for a run of words, and may name as many documents as the run does
@@ -124,8 +124,8 @@ class Names:
         # the lexical index stems its own way: it is asked about the titles' words, not stems
         self.title_words = {stem(w): w for doc in snapshot.documents.values()
                             for w in reversed(words(doc.meta.title))}
-        self.share = share
-        self.spread = spread
+        self.chunk_share = chunk_share
+        self.documents_using = documents_using
         self.sharing: dict[tuple[str, ...], set[str]] = {}
         for doc_id, names in self.names.items():
             for name in names:
@@ -149,15 +149,15 @@ class Names:
             return True  # a word no other document uses is a name, whatever its chunk share
         if run not in self._common:
             phrase = " ".join(self.title_words.get(s, s) for s in run)
-            self._common[run] = self.share(phrase) > MAX_CHUNK_SHARE
+            self._common[run] = self.chunk_share(phrase) > MAX_CHUNK_SHARE
         return not self._common[run]
 
     def _only_one_uses(self, word: str) -> bool:
         if word not in self._own:
-            self._own[word] = bool(word) and self.spread(word) == 1
+            self._own[word] = bool(word) and self.documents_using(word) == 1
         return self._own[word]
 
-    def named(self, question: str) -> dict[str, Naming]:
+    def named_in(self, question: str) -> dict[str, Naming]:
         """The documents `question` names."""
         q = _Question.of(question)
         runs = _runs(q.stems)
@@ -184,8 +184,8 @@ class _Question:
         referenced = {word for match in _REFERENCE.finditer(question)
                       for word in _stems(next(g for g in match.groups() if g))}
         return cls(_stems(question),
-                   frozenset(stem(w.lower()) for w in _WORDS.findall(question)[1:]
+                   frozenset(stem(w.lower()) for w in cased_words(question)[1:]
                              if w[:1].isupper()),
                    {stem(w): w for w in words(question)},
-                   frozenset(w.lower() for w in _WORDS.findall(question) if w.isupper()),
+                   frozenset(w.lower() for w in cased_words(question) if w.isupper()),
                    frozenset(referenced))

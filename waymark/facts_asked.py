@@ -13,16 +13,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
 
 from waymark.phrases import words
 from waymark.terms import STOPWORDS, stem
+from waymark.tokens import NUMBER_WORD, plain_words
 
-_NUMBER_WORDS = ("one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|"
-                 "fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|"
-                 "fifty|sixty|hundred|thousand|dozen|a few|several")
-_NUMBER = rf"(?:\d[\d,.]*|{_NUMBER_WORDS})"
+_NUMBER = rf"(?:\d[\d,.]*|{NUMBER_WORD}|hundred|thousand|dozen|a few|several)"
 _DAYS = r"(?:mon|tues|wednes|thurs|fri|satur|sun)days?"
 _UNITS = r"(?:minutes?|hours?|days?|weeks?|months?|years?|sessions?|visits?|terms?)"
+KINDS_FILE = Path(__file__).parent / "data" / "fact_kinds.yaml"
 
 
 @dataclass(frozen=True)
@@ -36,86 +38,28 @@ class Kind:
     asking: frozenset[str] = frozenset()  # words asking for the kind, not naming a topic
 
 
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
 def _re(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.IGNORECASE)
 
 
-# Checked in order: the first kind whose question pattern matches is the one asked for.
-KINDS = (
-    Kind("phone", "a phone number",
-         _re(r"\b(?:phone|telephone|tel|contact|helpline|duty)\s+(?:number|no)\b"
-             r"|\bnumbers?\s+(?:for|to ring|to call)\b|\bwhat(?:'s| is) the number\b"
-             r"|\bnumber\W*$|\bwho (?:do|should|can) (?:i|we) (?:ring|call|phone)\b"),
-         _re(r"(?:\+\d{1,3}[\s-]?|\b0)\d{2,4}[\s-]?\d{3,4}[\s-]?\d{3,4}\b"
-             r"|\b(?:999|111|101|112|911)\b"),
-         strict=True,
-         asking=_words("phone telephone tel number numbers contact helpline ring call")),
-    Kind("email", "an email address", _re(r"\be-?mail\b"), _re(r"[\w.+-]+@[\w-]+\.\w"),
-         strict=True,
-         asking=_words("email mail address")),
-    Kind("time", "opening times",
-         _re(r"\b(?:what|wat|wot) times?\b|\btimes?\b.*\bopen\b|\bopening (?:hours|times)\b"
-             r"|\bhours\b.*\bopen\b|\bopen\b.*\bhours\b|\bwhen (?:is|are|does|do)\b.*\bopen\b"),
-         _re(rf"\b\d{{1,2}}(?:[.:]\d{{2}})?\s?(?:am|pm)\b|\b\d{{1,2}}:\d{{2}}\b|\b{_DAYS}\b|\bweekdays?\b"
-             rf"|\b{_NUMBER} days a week\b|\b(?:every day|daily|weekends?|mornings|afternoons)\b"
-             r"|\b(?:midday|noon|midnight)\b"
-             r"|\b24 hours\b|\b24/7\b|\bround the clock\b"),
-         strict=True,
-         asking=_words("time times hour hours open opening")),
-    Kind("income", "an income limit",
-         _re(r"\b(?:income|earnings|salary|wages?|savings|capital)\s+(?:limits?|thresholds?"
-             r"|caps?)\b"),
-         _re(r"£\s?\d|\b\d[\d,.]*\s?(?:pounds|k)\b"),
-         strict=True,
-         asking=_words("limit limits threshold thresholds cap caps")),
-    Kind("money", "a cost or amount",
-         _re(r"\bhow much\b.*\b(?:cost|pay|charge|fee|money|fund|grant|give|spend|worth)"
-             r"|\b(?:cost|costs|price|fees?|charges?)\b"),
-         _re(r"£\s?\d|\b\d[\d,.]*\s?(?:pounds|p)\b|\bfree\b|\bno (?:charge|cost|fee)\b"
-             r"|\bcharges?\b|\bcosts?\b"),
-         strict=True,
-         asking=_words("cost costs price fee fees charge charges pay much")),
-    Kind("count", "a number", _re(r"\bhow many\b|\bwhat number of\b"),
-         _re(rf"\b{_NUMBER}\b"), strict=True,
-         asking=_words("many number")),
-    Kind("frequency", "how often",
-         _re(r"\bhow (?:often|frequently|regularly)\b"),
-         _re(r"\bevery\b|\b(?:weekly|fortnightly|monthly|daily|annually|yearly|quarterly)\b"
-             r"|\b(?:once|twice|\w+ times) (?:a|per|each)\b|\bat least\b"),
-         strict=False),
-    Kind("duration", "how long",
-         _re(r"\bhow long\b|\bhow soon\b|\bwhat timescale\b|\bduration\b"),
-         _re(rf"\b{_NUMBER}(?:\s*(?:to|-|\u2013|or|and)\s*{_NUMBER})?(?:\s+\S+)?\s+{_UNITS}\b"
-             r"|\b(?:same day|straight away|immediately)\b"),
-         strict=False),
-    Kind("age", "an age",
-         _re(r"\bwhat ages?\b|\bhow old\b|\bage (?:range|limit|group|criteria)\b|\bages\b"),
-         _re(rf"\bage[ds]?\s+(?:of\s+|between\s+|from\s+)?{_NUMBER}"
-             rf"|\b(?:under|over|up to)\s+(?:the age of\s+{_NUMBER}"
-             rf"|{_NUMBER}\s*(?:years?|months?|s)\b)"
-             rf"|\b(?:children|child|people|aged)\s+(?:under|over|up to)\s+{_NUMBER}\b"
-             rf"|\b{_NUMBER}\s*(?:to|-|\u2013)\s*{_NUMBER}\s*(?:years?|months?)\b"
-             rf"|\b{_NUMBER}\s*(?:years?|months?) old\b|\b(?:older|younger) than\b"),
-         strict=False,
-         asking=_words("age ages limit limits range ranges old")),
-    Kind("finding", "a finding",
-         _re(r"\b(?:find|found|show|showed|conclude|report)\b.*\??$|\bfindings?\b|\bresults?\b"
-             r"|\b(?:does|did|do) .*\bwork\b|\bevidence\b|\beffective\b|\bevaluation\b"),
-         _re(r"\b(?:found|finds|showed|shows|shown|reduc\w*|increas\w*|improv\w*|significant\w*"
-             r"|no difference|no effect|effects?|concluded|achieved|weak|strong)\b|\d+\s?%"
-             r"|\bper cent\b"),
-         strict=False, exact=False),
-    Kind("reason", "a reason",
-         _re(r"^\W*why\b|\bwhy (?:can|can't|cannot|do|does|don't|is|isn't|are|should|would|not)\b"
-             r"|\bwhat is the reason\b"),
-         _re(r"\bbecause\b|\bso that\b|\bsince\b|\bas a result\b|\bin order to\b|\breason\b"
-             r"|\bcan (?:increase|put|make|lead|cause)\b"),
-         strict=False, exact=False),
-)
+def _any_of(patterns: list[str]) -> re.Pattern[str]:
+    shared = {"${number}": _NUMBER, "${days}": _DAYS, "${units}": _UNITS}
+    joined = "|".join(patterns)
+    for name, pattern in shared.items():
+        joined = joined.replace(name, pattern)
+    return _re(joined)
+
+
+def load_kinds(path: Path = KINDS_FILE) -> tuple[Kind, ...]:
+    """The kinds of fact, in the order they are checked (the first whose question matches)."""
+    return tuple(
+        Kind(row["name"], row["label"], _any_of(row["question"]), _any_of(row["evidence"]),
+             strict=row["strict"], exact=row.get("exact", True),
+             asking=frozenset(row.get("asking", "").split()))
+        for row in yaml.safe_load(path.read_text(encoding="utf-8")))
+
+
+KINDS = load_kinds()
 
 # Where the question names the thing whose time or count it wants ("opening hours of the hubs",
 # "how many health visitors"), the fact must be about that thing.
@@ -159,7 +103,7 @@ class Asked:
             return _counts(sentence, self.subject)
         if self.subject:
             held = {stem(w) for w in words(f"{sentence} {context}")}
-            return bool(_widen(self.subject) & held)
+            return bool(_with_synonyms(self.subject) & held)
         return True
 
 
@@ -174,18 +118,18 @@ def _subject(kind: Kind, question: str) -> frozenset[str]:
     if kind.name == "time":
         for pattern in _TIME_SUBJECT:
             match = pattern.search(question)
-            if match and (head := _head(match.group("subject"))):
+            if match and (head := _subject_noun(match.group("subject"))):
                 return frozenset({head})
     match = _COUNT_SUBJECT.search(question) if kind.name == "count" else None
-    if match and (head := _head(match.group("subject"), first=True)):
+    if match and (head := _subject_noun(match.group("subject"), first=True)):
         return frozenset({head})
     return frozenset()
 
 
-def _head(phrase: str, first: bool = False) -> str | None:
+def _subject_noun(phrase: str, first: bool = False) -> str | None:
     """The noun a phrase is about: its last content word, or for "how many health visitors
     work..." the first plural among the next three words."""
-    content = [w for w in re.findall(r"[a-z]+", phrase.lower()) if w not in STOPWORDS]
+    content = [w for w in plain_words(phrase) if w.isalpha() and w not in STOPWORDS]
     if not content:
         return None
     if first:
@@ -200,7 +144,7 @@ def _stem(word: str) -> str:
     return stem(words(word)[0])
 
 
-def _widen(stems: frozenset[str]) -> set[str]:
+def _with_synonyms(stems: frozenset[str]) -> set[str]:
     wide = set(stems)
     for group in _SAME:
         if stems & group:
