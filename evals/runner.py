@@ -184,7 +184,7 @@ def _vignette_splits(vignettes: list[dict[str, Any]], held_out: bool
 
 
 def run_eval(pack: Pack, settings: Settings, use_llm: bool = False,
-             notes_dir: Path | None = None, drafts_dir: Path | None = None) -> EvalReport:
+             notes_dir: Path | None = None, drafts: dict[str, Path] | None = None) -> EvalReport:
     questions = load_yaml_list(pack.questions)
     vignettes = load_yaml_list(pack.vignettes)
     gold = load_gold(pack.gold)
@@ -226,10 +226,9 @@ def run_eval(pack: Pack, settings: Settings, use_llm: bool = False,
             notes = evaluate_notes(cases, answerer, notes_dir, misses)
             if notes:
                 metrics[TEST]["notes"] = notes
-        if drafts_dir is not None:
-            drafts = evaluate_drafts(drafts_dir, settings.max_file_bytes, misses)
-            metrics[DEV]["draft_metadata_right"] = drafts[DEV]["share"]
-            metrics[TEST]["draft_metadata_right"] = drafts[TEST]["share"]
+        for split, folder in (drafts or {}).items():
+            metrics[split]["draft_metadata_right"] = evaluate_drafts(
+                folder, settings.max_file_bytes, misses, split)["share"]
     return EvalReport(report.documents, len(questions), len(vignettes), metrics[TEST],
                       baseline[TEST], metrics[DEV], baseline[DEV],
                       [] if pack.held_out else check_floors(metrics[TEST], baseline[TEST]),

@@ -219,6 +219,7 @@ def evaluate(
     DESIGN.md's bars; exit 1 when a floor is missed on the test split (a regression)."""
     from waymark.calibration import CALIBRATION_FILE
     from waymark.calibration import write as write_calibration
+    from waymark.evals.drafts_eval import DRAFT_SETS
     from waymark.evals.report import print_report
     from waymark.evals.runner import DEV_PACKS, Pack, calibrate_answers, run_eval
 
@@ -244,10 +245,9 @@ def evaluate(
             err.print(f"wrote {CALIBRATION_FILE} ({fitted.fitted_on})")
         notes_dir = None if pack is not None else (
             notes or (Path("evals/notes") if Path("evals/notes").is_dir() else None))
-        drafts_dir = Path("evals/drafts") if pack is None and Path(
-            "evals/drafts/expected.yaml").exists() else None
-        report = run_eval(chosen, settings, use_llm=llm, notes_dir=notes_dir,
-                          drafts_dir=drafts_dir)
+        drafts = {split: folder for split, folder in DRAFT_SETS.items()
+                  if pack is None and (folder / "expected.yaml").exists()}
+        report = run_eval(chosen, settings, use_llm=llm, notes_dir=notes_dir, drafts=drafts)
     if as_json:
         print_json(report.to_json())
     else:
