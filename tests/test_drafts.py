@@ -124,3 +124,53 @@ def test_drafts_are_confirmed_in_bulk_from_a_spreadsheet(
     assert documents["little-voices"].meta.eligibility.areas == ["BV1", "BV2"]  # type: ignore
     assert documents["consent"].meta.owner == "Early Help Team"
     assert (kb / "guidance" / "consent.md").read_text().startswith("---\n")
+
+
+def test_a_pdf_title_wrapped_over_two_lines_is_proposed_whole(tmp_path: Path) -> None:
+    from conftest import make_pdf
+
+    from waymark.loaders import load_document
+
+    title = ("Safe Families Together: reducing parental conflict and keeping children out of "
+             "the middle after separation")
+    (tmp_path / "evidence").mkdir()
+    pdf = make_pdf(tmp_path / "evidence" / "safe.pdf",
+                   [[f"# {title}", "Version 2.0",
+                     "A study of 40 families found fewer arguments after the course."]])
+    meta = load_document(pdf, 1 << 20).meta
+    assert meta.title == title and meta.kind == "evidence" and meta.version == "2.0"
+    assert meta.proposed_from["title"] == "the largest type on its first page"
+
+
+def test_a_service_draft_reads_ranges_whose_age_and_the_route_under_its_heading(
+        tmp_path: Path) -> None:
+    from waymark.loaders import load_document
+
+    (tmp_path / "services").mkdir()
+    spec = tmp_path / "services" / "talk-time.md"
+    spec.write_text(
+        "# Talk Time\n\nThis specification takes effect on 1 May 2026.\n\n"
+        "For parents and carers of children aged 2 to 4 who live in KX3 to KX5 or KX9.\n\n"
+        "There is no consent form: families simply come along.\n\n"
+        "## How to refer\n\nYoung people can refer themselves by text.\n\n"
+        "Professionals should call the Talk Time line on 01632 960000.\n", encoding="utf-8")
+    meta = load_document(spec, 1 << 20).meta.model_dump(mode="json")
+    assert meta["effective"] == "2026-05-01"
+    assert meta["eligibility"]["child_age"] == {"min_years": 2, "max_years": 4}
+    assert meta["eligibility"]["areas"] == ["KX3", "KX4", "KX5", "KX9"]
+    assert meta["eligibility"]["consent_required"] is False
+    assert meta["referral"]["route"].startswith("Professionals should call")
+    assert meta["referral"]["self_referral"] is True
+
+
+def test_a_levels_of_need_document_filed_under_guidance_is_a_threshold(tmp_path: Path) -> None:
+    from waymark.loaders import load_document
+
+    (tmp_path / "guidance").mkdir()
+    doc = tmp_path / "guidance" / "levels.md"
+    doc.write_text("# Kestrel Continuum of Need\n\nLevel 1 is universal; level 4 is "
+                   "statutory.\n", encoding="utf-8")
+    assert load_document(doc, 1 << 20).meta.kind == "threshold"
+    plain = tmp_path / "guidance" / "consent.md"
+    plain.write_text("# Consent and information sharing\n\nAsk first.\n", encoding="utf-8")
+    assert load_document(plain, 1 << 20).meta.kind == "guidance"

@@ -36,6 +36,8 @@ _KIND_FOLDERS = {
 }
 _SERVICE_WORDS = re.compile(r"\b(?:eligib\w*|who (?:can|is it for)|how to refer|referrals?)\b",
                             re.IGNORECASE)
+_LEVELS_OF_NEED = re.compile(r"\b(?:thresholds?|levels? of need|continuum of need)\b",
+                             re.IGNORECASE)
 _EVIDENCE_WORDS = re.compile(r"\b(?:trial|evaluation|study|studies|evidence (?:summary|review)|"
                              r"findings|meta-analysis)\b", re.IGNORECASE)
 
@@ -45,7 +47,7 @@ _DATE = (rf"\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS})\s+\d{{4}}|\d{{1,2}}/\d{{1,
          rf"|\d{{4}}-\d{{2}}-\d{{2}}|(?:{_MONTHS})\s+\d{{4}}")
 _EFFECTIVE = re.compile(rf"\b(?:effective|in (?:force|effect)|published|issued|approved|"
                         rf"date of issue|dated?|applies|applicable|valid|start date|"
-                        rf"commenc\w*)\b(?:\s+(?:from|on|date))?\s*:?\s*({_DATE})",
+                        rf"commenc\w*|takes? effect)\b(?:\s+(?:from|on|date))?\s*:?\s*({_DATE})",
                         re.IGNORECASE)
 _VERSION = re.compile(r"\bversion\s*(?:number|no\.?)?\s*:?\s*(\d+(?:\.\d+){0,2})\b|\bv(\d+\.\d+)\b",
                       re.IGNORECASE)
@@ -57,11 +59,14 @@ _AGE_UNDER = re.compile(rf"\bunder(?:\s+the\s+age\s+of)?[\s-]+{_N}s?\b|\b{_N}\s*
                         re.IGNORECASE)
 _AGE_BIRTHDAY = re.compile(r"\b(?:up to|until|before)\s+(?:their|the child's|his or her)\s+"
                            r"(\d{1,2})(?:st|nd|rd|th)\s+birthday\b", re.IGNORECASE)
-_CHILDREN = re.compile(r"\b(?:child|children|young (?:people|person)|babies|baby|toddlers?|"
-                       r"pupils?|under[\s-]\w+s\b|\d+s\b|teenagers?|families)\b", re.IGNORECASE)
-# An age in "young parents aged 16 to 24" is the parents': who the words before it name.
-_PARENT_BEFORE = re.compile(r"\b(?:parents?|mums?|mothers?|dads?|fathers?|carers?|women|men|"
-                            r"adults?)\W+(?:\w+\W+){0,2}$", re.IGNORECASE)
+_CHILD_WORDS = (r"child|children|young (?:people|person)|babies|baby|toddlers?|pupils?|"
+                r"under[\s-]\w+s|\d+s|teenagers?|families")
+_CHILDREN = re.compile(rf"\b(?:{_CHILD_WORDS})\b", re.IGNORECASE)
+# An age in "young parents aged 16 to 24" is the parents', in "parents of children aged 3 to 11"
+# the children's: the person named nearest before it says whose.
+_PERSON_BEFORE = re.compile(rf"\b(?:(?P<child>{_CHILD_WORDS})|(?P<parent>parents?|mums?|"
+                            rf"mothers?|dads?|fathers?|carers?|women|men|adults?))\b",
+                            re.IGNORECASE)
 _NEGATION = re.compile(r"\b(?:not|no|cannot|can't|unable|excluded?|except)\b|n't\b",
                        re.IGNORECASE)
 _PREGNANT = re.compile(r"\bpregnan\w*|\bexpectant\b|\bexpecting a baby\b|\bantenatal\b",
@@ -69,29 +74,33 @@ _PREGNANT = re.compile(r"\bpregnan\w*|\bexpectant\b|\bexpecting a baby\b|\banten
 _PLACE = re.compile(r"\b(?:liv(?:e|es|ing)|resident|based|postcodes?|districts?|covers?|"
                     r"areas?)\b", re.IGNORECASE)
 _CONSENT = re.compile(r"\b(?:consent|agree(?:s|ment)?|permission)\b", re.IGNORECASE)
-_SELF_REFERRAL = re.compile(r"\bself[- ]refer\w*|\brefer themselves\b|\bno referral (?:is )?"
-                            r"needed\b|\bjust (?:turn|drop) (?:up|in)\b|\bfamilies can (?:contact|"
-                            r"call|ring|email)\b", re.IGNORECASE)
+_SELF_REFERRAL = re.compile(r"\bself[- ]refer\w*|\brefer (?:themselves|(?:their|your) (?:child|"
+                            r"family)) directly\b|\brefer themselves\b|\bno referral (?:is )?"
+                            r"needed\b|\b(?:turn|drop) (?:up|in)\b|\bcome along\b|\bbook (?:their|"
+                            r"your) own\b|\bfamilies can (?:contact|call|ring|email)\b",
+                            re.IGNORECASE)
 _REFERRAL = re.compile(r"\brefer\w*\b.*\b(?:form|portal|online|email|call|phone|ring|"
                        r"through|via|using)\b", re.IGNORECASE)
 MAX_ROUTE_WORDS = 30
+NEGATION_WORDS = 3  # how far before a cue a negation still belongs to it
 
 
 def propose_metadata(path: Path, extracted: Extracted) -> tuple[DocumentMeta, list[str]]:
     """A draft's metadata, validated like an owner's, with where each field came from."""
-    sentences = [s.text for s in split_sentences(extracted.text) if not s.is_heading]
-    kind, kind_from = _kind(path, extracted.text)
+    placed = _placed_sentences(extracted)
+    sentences = [text for text, _, is_heading in placed if not is_heading]
+    kind, kind_from = _kind(path, extracted.text, extracted.shown_title)
     title, title_from = _title(path, extracted)
     fields: dict[str, Any] = {
         "id": _slug(path.stem), "kind": kind, "title": title, "metadata": "draft",
     }
     sources: dict[str, str] = {"id": f"the file name {path.name}", "kind": kind_from,
                                "title": title_from}
-    for name, (value, sentence) in _dated(sentences).items():
+    for name, (value, sentence) in _dated([text for text, _, _ in placed]).items():
         fields[name] = value
         sources[name] = sentence
     if kind == "service":
-        eligibility, referral = _eligibility(sentences), _referral(sentences)
+        eligibility, referral = _eligibility(sentences), _referral(placed)
         fields["eligibility"] = {k: v for k, (v, _) in eligibility.items()}
         fields["referral"] = {k: v for k, (v, _) in referral.items()}
         sources.update({f"eligibility.{k}": s for k, (_, s) in eligibility.items()})
@@ -112,16 +121,34 @@ def propose_metadata(path: Path, extracted: Extracted) -> tuple[DocumentMeta, li
     return meta, warnings
 
 
+def _placed_sentences(extracted: Extracted) -> list[tuple[str, str, bool]]:
+    """Each sentence (headings too, for dates set out as one: "Effective from 6 January 2026"),
+    with the heading it stands under and whether it is one."""
+    placed = []
+    for sentence in split_sentences(extracted.text):
+        block = next((b for b in extracted.blocks if b.start <= sentence.start < b.end), None)
+        heading = block.section[-1] if block and block.section else ""
+        placed.append((sentence.text, heading, sentence.is_heading))
+    return placed
+
+
 def _slug(stem: str) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-")
     return slug[:120] or "document"
 
 
-def _kind(path: Path, text: str) -> tuple[str, str]:
+def _kind(path: Path, text: str, shown_title: str | None) -> tuple[str, str]:
+    """From the folder; but a levels-of-need framework is the threshold guidance wherever it
+    is filed (a generic guidance folder often holds it)."""
+    opening = shown_title or next((line for line in text.splitlines() if line.strip()), "")
     for folder in reversed(path.parent.parts):
         kind = _KIND_FOLDERS.get(folder.lower())
+        if kind == "guidance" and _LEVELS_OF_NEED.search(opening):
+            return "threshold", f"its title, {opening.strip()!r}, names levels of need"
         if kind:
             return kind, f"the folder {folder}/"
+    if _LEVELS_OF_NEED.search(opening):
+        return "threshold", f"its title, {opening.strip()!r}, names levels of need"
     if len(_SERVICE_WORDS.findall(text)) >= 2:
         return "service", "the text, which describes eligibility and referral"
     if len(_EVIDENCE_WORDS.findall(text)) >= 2:
@@ -137,6 +164,8 @@ def _title(path: Path, extracted: Extracted) -> tuple[str, str]:
         heading = next((b.section[0] for b in extracted.blocks if b.section), None)
         if heading:
             return heading, "its first heading"
+    if extracted.shown_title:
+        return extracted.shown_title, "the largest type on its first page"
     first = _opening_line(extracted.text)
     if first:
         return first, "its first line"
@@ -197,12 +226,35 @@ def _eligibility(sentences: list[str]) -> dict[str, tuple[Any, str]]:
         if "pregnancy" not in found and _PREGNANT.search(sentence):
             found["pregnancy"] = ("excluded" if _NEGATION.search(sentence) else "required",
                                   sentence)
-        districts = DISTRICT_IN_TEXT.findall(sentence)
+        districts = _districts(sentence)
         if "areas" not in found and districts and _PLACE.search(sentence):
             found["areas"] = (list(dict.fromkeys(districts)), sentence)
-        if "consent_required" not in found and _CONSENT.search(sentence):
-            found["consent_required"] = (True, sentence)
+        if "consent_required" not in found and (match := _CONSENT.search(sentence)):
+            found["consent_required"] = (not _negated_before(sentence, match.start()), sentence)
     return found
+
+
+_DISTRICT_RANGE = re.compile(r"\b([A-Z]{1,2})(\d{1,2})\s*(?:-|\u2013|to)\s*(?:\1)?(\d{1,2})\b")
+
+
+def _districts(sentence: str) -> list[str]:
+    """Postcode districts in the order named, a range ("BV1-BV4", "BV5 to BV8") spelt out."""
+    found: list[str] = []
+    cursor = 0
+    for match in _DISTRICT_RANGE.finditer(sentence):
+        found += DISTRICT_IN_TEXT.findall(sentence[cursor:match.start()])
+        area, low, high = match.group(1), int(match.group(2)), int(match.group(3))
+        found += [f"{area}{n}" for n in range(low, high + 1)] if low < high else \
+            DISTRICT_IN_TEXT.findall(match.group())
+        cursor = match.end()
+    found += DISTRICT_IN_TEXT.findall(sentence[cursor:])
+    return list(dict.fromkeys(found))
+
+
+def _negated_before(sentence: str, start: int) -> bool:
+    """A negation among the few words just before `start` ("no consent form", "cannot refer")."""
+    before = sentence[:start].split()[-NEGATION_WORDS:]
+    return bool(_NEGATION.search(" ".join(before)))
 
 
 def _ages(sentence: str) -> list[tuple[str, dict[str, float]]]:
@@ -219,20 +271,39 @@ def _ages(sentence: str) -> list[tuple[str, dict[str, float]]]:
                                       - 0.01}))
     ages = []
     for start, age in sorted(found, key=lambda item: item[0]):
-        before = sentence[max(0, start - 40):start]
-        if _PARENT_BEFORE.search(before):
+        named = list(_PERSON_BEFORE.finditer(sentence[max(0, start - 40):start]))
+        if named and named[-1].group("parent"):
             ages.append(("parent_age", age))
         elif _CHILDREN.search(sentence):
             ages.append(("child_age", age))
     return ages
 
 
-def _referral(sentences: list[str]) -> dict[str, tuple[Any, str]]:
+_ROUTE_HEADING = re.compile(r"\b(?:how to|refer\w*|book\w*|access\w*|contact)\b",
+                            re.IGNORECASE)
+_WHO = re.compile(r"\bwho\b", re.IGNORECASE)
+_PROFESSIONAL = re.compile(r"\b(?:professionals?|practitioners?|partners?|refer\w*|submit)\b",
+                           re.IGNORECASE)
+
+
+def _referral(placed: list[tuple[str, str, bool]]) -> dict[str, tuple[Any, str]]:
+    """The route: the first sentence under a "How to refer" (book, access...) heading that is
+    not about referring oneself; failing that, the first sentence that says how to refer."""
     found: dict[str, tuple[Any, str]] = {}
+    sentences = [text for text, _, is_heading in placed if not is_heading]
+    under = [text for text, heading, is_heading in placed
+             if not is_heading and _ROUTE_HEADING.search(heading) and not _WHO.search(heading)
+             and len(text.split()) <= MAX_ROUTE_WORDS]
+    # a family's own way in leads, unless a way for professionals follows it
+    professional = [t for t in under if _PROFESSIONAL.search(t) and not _NEGATION.search(t)
+                    and not _SELF_REFERRAL.search(t)]
+    if under:
+        route = professional[0] if _SELF_REFERRAL.search(under[0]) and professional \
+            else under[0]
+        found["route"] = (" ".join(route.split()), route)
     for sentence in sentences:
         if "self_referral" not in found and (match := _SELF_REFERRAL.search(sentence)):
-            rest = sentence[:match.start()] + sentence[match.end():]  # "no referral needed"
-            found["self_referral"] = (not _NEGATION.search(rest), sentence)
+            found["self_referral"] = (not _negated_before(sentence, match.start()), sentence)
         if "route" not in found and _REFERRAL.search(sentence) \
                 and len(sentence.split()) <= MAX_ROUTE_WORDS:
             found["route"] = (" ".join(sentence.split()), sentence)

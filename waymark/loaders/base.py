@@ -27,14 +27,15 @@ class Block:
 
 @dataclass
 class Extracted:
-    """What a file says, before its metadata: the text, its blocks, and the title its own
-    properties give (DOCX/PDF), if any."""
+    """What a file says, before its metadata: the text, its blocks, the title its own
+    properties give (DOCX/PDF), if any, and for a PDF the title its first page shows."""
 
     text: str
     blocks: list[Block]
     warnings: list[str] = field(default_factory=list)
     pages: int | None = None
     title: str | None = None
+    shown_title: str | None = None
 
 
 @dataclass

@@ -6,9 +6,10 @@ from __future__ import annotations
 import io
 import re
 import shutil
+import statistics
 from pathlib import Path
 
-from pypdf import PdfReader
+from pypdf import PageObject, PdfReader
 from pypdf.errors import PyPdfError
 
 from waymark.errors import DocumentError
@@ -17,6 +18,8 @@ from waymark.loaders.base import Block, Extracted
 _PDF_HEADING = re.compile(r"^(?:\d+(?:\.\d+)*\.?\s+)?[A-Z][^.!?;:,]{1,70}$")
 OCR_DPI = 300  # Tesseract reads print best at about 300 dots per inch
 _READ_ERRORS = (PyPdfError, ValueError, KeyError, TypeError, AttributeError)
+TITLE_SEARCH_RUNS = 12  # the title is among the first pieces of text on the first page
+MAX_TITLE_WORDS = 20
 
 
 def _is_pdf_heading(line: str) -> bool:
@@ -82,10 +85,38 @@ def ocr_pages(data: bytes, numbers: list[int]) -> dict[int, str]:
     return found
 
 
+def _first_page(page: PageObject) -> tuple[str, str | None]:
+    """The first page's text, and the title it shows: the opening lines in its largest type
+    (a title wrapped over two or three lines stays whole), when that type is larger than the
+    body's."""
+    runs: list[tuple[float, str]] = []
+
+    def visit(text: str, cm: list[float], tm: list[float], font: object, size: float) -> None:
+        if text.strip():
+            runs.append((round(size * abs(tm[3] or tm[0]) * abs(cm[3] or cm[0]), 1),
+                         " ".join(text.split())))
+
+    text = page.extract_text(visitor_text=visit) or ""
+    opening = runs[:TITLE_SEARCH_RUNS]
+    if not opening:
+        return text, None
+    largest = max(size for size, _ in opening)
+    if largest <= statistics.median(size for size, _ in runs):
+        return text, None
+    start = next(i for i, (size, _) in enumerate(opening) if size == largest)
+    words: list[str] = []
+    for size, run in runs[start:]:
+        if size != largest or len(words) + len(run.split()) > MAX_TITLE_WORDS:
+            break
+        words += run.split()
+    return text, " ".join(words) or None
+
+
 def load_pdf(path: Path, data: bytes) -> Extracted:
     reader = _pdf_reader(path, data)
     try:
-        pages = [page.extract_text() or "" for page in reader.pages]
+        first, shown_title = _first_page(reader.pages[0])
+        pages = [first] + [page.extract_text() or "" for page in reader.pages[1:]]
     except _READ_ERRORS as exc:
         raise DocumentError(path, f"PDF text cannot be extracted ({type(exc).__name__}: {exc})",
                             hint="export the document to PDF again") from None
@@ -110,4 +141,5 @@ def load_pdf(path: Path, data: bytes) -> Extracted:
                         "(scanned images?) and cannot be searched or cited")
     text, blocks = pdf_blocks(pages)
     title = reader.metadata.title if reader.metadata and reader.metadata.title else None
-    return Extracted(text, blocks, warnings, pages=len(pages), title=title)
+    return Extracted(text, blocks, warnings, pages=len(pages), title=title,
+                     shown_title=shown_title)
