@@ -27,7 +27,9 @@ ERROR_STATUS: dict[type[Exception], int] = {
 }
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, warm_up: bool = False) -> FastAPI:
+    """The app; `warm_up` answers one question in the background at start-up, so the first
+    real one does not wait for the knowledge base's readers to be built (`waymark serve`)."""
     settings = settings or get_settings()
     app = FastAPI(title="Waymark", version=waymark.__version__,
                   description="Cited answers from early-help guidance. Waymark advises; "
@@ -44,7 +46,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")
     for area in (web, ask, cases, audit, sources, auth):
         app.include_router(area.router)
+    app.state.warm_up = app.state.answerer.warm_up_in_background() if warm_up else None
     return app
+
+
+def serving_app() -> FastAPI:
+    """What each `waymark serve --workers N` worker runs."""
+    return create_app(warm_up=True)
 
 
 def _error(status: int) -> Callable[[Request, Exception], Awaitable[Response]]:

@@ -133,8 +133,12 @@ def run_bot(settings: Settings) -> None:
     if not documents:
         log.warning("the knowledge base in %s is empty: run `waymark ingest` first",
                     settings.data_dir)
+    from waymark.embeddings import make_embeddings
+
+    answerer = Answerer(store, make_embeddings(settings, for_queries=True))
+    answerer.warm_up_in_background()  # the first question need not wait for the readers
     application = build_application(settings.model_copy(update={"telegram_bot_token": token}),
-                                    store=store)
+                                    store=store, answerer=answerer)
     if settings.telegram_webhook_url:
         options = webhook_options(settings)
         log.info("webhook mode: listening on %s:%s/%s for %s", options["listen"],

@@ -49,6 +49,17 @@ def test_openapi_docs_are_served(server: str) -> None:
     assert "/health" in httpx.get(f"{server}/openapi.json").json()["paths"]
 
 
+def test_a_served_app_builds_its_readers_before_the_first_question(
+        kb: Path, settings: Settings, embeddings: CountingEmbeddings) -> None:
+    write_doc(kb, "a.md", "nb-a", "# A\nFamily hubs are open six days a week.\n")
+    ingest([kb], settings, embeddings=embeddings)
+    app = create_app(settings, warm_up=True)
+    app.state.warm_up.join(timeout=120)
+    built = app.state.store.snapshot().derived_keys
+    assert {"names", "vocabulary", "meaning-reader", "out-of-scope reference"} <= built, built
+    assert create_app(settings).state.warm_up is None  # tests and scripts start cold
+
+
 def test_empty_knowledge_base_is_healthy_with_zero(tmp_path: Path) -> None:
     from fastapi.testclient import TestClient
 

@@ -5,7 +5,9 @@ evidence does not answer the question, a plain refusal instead."""
 
 from __future__ import annotations
 
+import logging
 import re
+import threading
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +18,7 @@ from waymark import calibration, escalation, refusal
 from waymark.calibration import AnswerCalibration
 from waymark.compose import compose, distinct_docs, refusal_text, stale_notes
 from waymark.document_names import Names
+from waymark.errors import WaymarkError
 from waymark.facts_asked import Asked
 from waymark.llm import LLM
 from waymark.models import DISTRICT_IN_TEXT, ServiceMeta
@@ -26,6 +29,9 @@ from waymark.sentences import split_sentences
 from waymark.store import Snapshot, Store
 from waymark.terms import content_terms, stem
 from waymark.vocabulary import Vocabulary
+
+log = logging.getLogger(__name__)
+WARM_UP_QUESTION = "how do I refer a family for early help?"
 
 # A question about research wants the evidence summary of a programme, not its service page.
 _RESEARCH = re.compile(r"\b(?:trials?|stud(?:y|ies)|research\w*|evidence|evaluat\w*|found|find"
@@ -110,6 +116,20 @@ class Answerer:
             result["answer"] = " ".join([answer, *stale_notes(citations)])
             result["citations"] = [c.to_json(n) for n, c in enumerate(citations, start=1)]
         return Outcome(result, passages, decision)
+
+    def warm_up(self) -> None:
+        """Build what answering works out from the knowledge base (readers, names, the
+        out-of-scope reference) before the first real question, by answering one and throwing
+        the answer away: a fresh process otherwise spends seconds on its first question."""
+        try:
+            self.run(WARM_UP_QUESTION)
+        except WaymarkError as exc:  # an empty or unavailable store: the first question will say
+            log.info("warm-up skipped: %s", type(exc).__name__)
+
+    def warm_up_in_background(self) -> threading.Thread:
+        thread = threading.Thread(target=self.warm_up, name="waymark-warm-up", daemon=True)
+        thread.start()
+        return thread
 
     def refusal_reference(self) -> dict[str, Any]:
         """How this knowledge base reads for refusal: its out-of-scope reference and where the

@@ -332,10 +332,10 @@ def serve(
                   "WAYMARK_API_TOKENS_FILE and create tokens with `waymark token create`")
         raise typer.Exit(2)
     if workers > 1:  # each worker builds its own app from the same environment
-        uvicorn.run("waymark.api.app:create_app", factory=True, workers=workers, host=bind,
+        uvicorn.run("waymark.api.app:serving_app", factory=True, workers=workers, host=bind,
                     port=port or settings.port, log_level="info", access_log=False)
     else:
-        uvicorn.run(create_app(settings), host=bind, port=port or settings.port,
+        uvicorn.run(create_app(settings, warm_up=True), host=bind, port=port or settings.port,
                     log_level="info", access_log=False)
 
 

@@ -72,6 +72,11 @@ class Snapshot:
             self._derived[key] = build()
         return cast(T, self._derived[key])
 
+    @property
+    def derived_keys(self) -> set[str]:
+        """What has been worked out for this generation so far."""
+        return set(self._derived)
+
     @cached_property
     def _derived(self) -> dict[str, Any]:
         return {}
