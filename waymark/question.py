@@ -38,8 +38,7 @@ def read_question(text: str, store: Store) -> Question:
 def idf_weights(written: dict[str, str], store: Store) -> dict[str, float]:
     """BM25-style inverse document frequency of each stem over the stored chunks, asked of the
     lexical index by the word as written (the index stems its own way)."""
-    weights = {}
-    for term, word in written.items():
-        df, total = store.cached_frequency(word)
-        weights[term] = math.log(1 + (max(total, 1) - df + 0.5) / (df + 0.5))
-    return weights
+    frequencies, total = store.cached_frequencies(list(written.values()))
+    return {term: math.log(1 + (max(total, 1) - frequencies[word] + 0.5)
+                           / (frequencies[word] + 0.5))
+            for term, word in written.items()}

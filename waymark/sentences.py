@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 # A sentence ends at . ! ? (optionally followed by closing quotes, brackets or emphasis markers)
 # before whitespace and a capital, digit or opening mark; or at a blank line.
@@ -48,6 +49,11 @@ class Sentence:
 
 def split_sentences(text: str, offset: int = 0) -> list[Sentence]:
     """Sentences and list items of `text`; spans are shifted by `offset`."""
+    return list(_split(text, offset))
+
+
+@lru_cache(maxsize=8192)  # the same retrieved passages are split for many questions
+def _split(text: str, offset: int) -> tuple[Sentence, ...]:
     cuts: list[tuple[int, int]] = []  # (end of a sentence, start of the next)
     for match in _END.finditer(text):
         end = match.start() + _trailing(match)
@@ -63,7 +69,7 @@ def split_sentences(text: str, offset: int = 0) -> list[Sentence]:
             _add(sentences, text, start, end, offset)
             start = max(start, following)
     _add(sentences, text, start, len(text), offset)
-    return sentences
+    return tuple(sentences)
 
 
 def _trailing(match: re.Match[str]) -> int:

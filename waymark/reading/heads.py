@@ -11,6 +11,8 @@ its provenance (corpus digests, counts, regularisation, cuts and where they were
 from __future__ import annotations
 
 import json
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from pathlib import Path
@@ -45,8 +47,29 @@ class Lexicon:
         vectorizer.idf_ = self.idf
         return vectorizer
 
+    @cached_property
+    def _analyse(self) -> Callable[[str], list[str]]:
+        analyse: Callable[[str], list[str]] = self._vectorizer.build_analyzer()
+        return analyse
+
     def transform(self, texts: list[str]) -> sparse.csr_matrix:
-        return sparse.csr_matrix(self._vectorizer.transform(texts) * self.weight)
+        """What `TfidfVectorizer.transform` gives (sublinear tf, idf, l2 norm), times the
+        lexicon's weight, without its checks: they cost more than the transform of a short
+        text, and the lexicon is fixed."""
+        rows, cols, values = [], [], []
+        for row, text in enumerate(texts):
+            counts = Counter(i for gram in self._analyse(text)
+                             if (i := self.vocabulary.get(gram)) is not None)
+            if not counts:
+                continue
+            index = np.fromiter(counts, dtype=np.int64)
+            tfidf = (1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64))) \
+                * self.idf[index]
+            rows += [row] * len(index)
+            cols += index.tolist()
+            values += (tfidf / np.linalg.norm(tfidf) * self.weight).tolist()
+        return sparse.csr_matrix((values, (rows, cols)),
+                                 shape=(len(texts), len(self.vocabulary)))
 
 
 def features(vectors: np.ndarray, lexical: sparse.csr_matrix) -> sparse.csr_matrix:

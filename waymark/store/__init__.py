@@ -20,6 +20,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from cachetools import LRUCache
+
 from waymark.config import Settings
 from waymark.errors import StoreError
 from waymark.models import DocumentMeta, Taxonomy
@@ -44,6 +46,7 @@ __all__ = ["NewVersion", "Snapshot", "Store", "StoredChunk", "StoredDocument", "
 # The last snapshot read per side store file in this process, so that stores opened per
 # request share it: {sqlite path: (generation token, snapshot)}
 _SNAPSHOTS: dict[str, tuple[str, Snapshot]] = {}
+CHUNKS_REMEMBERED = 4096
 
 
 class Store:
@@ -54,23 +57,25 @@ class Store:
         self.embeddings_id = embeddings_id
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.side = SideStore(settings.sqlite_path)
+        self._where = str(settings.sqlite_path.resolve())
         self.generations = Generations(self.side)
         self.versions = Versions(self.side)
         self.lexical = LexicalIndex(self.side, lambda: self.snapshot().generation)
         self.vectors = VectorIndex(settings, embeddings_id, lambda: self.generations.active()[1])
         self.audit = AuditTrail(self.side)
+        self._chunks: LRUCache[tuple[tuple[str, int | None], Any], StoredChunk] = \
+            LRUCache(maxsize=CHUNKS_REMEMBERED)
 
     # ------------------------------------------------------------------ reading
 
     def snapshot(self) -> Snapshot:
         """The active knowledge base as one consistent view, cached until the generation moves."""
         generation, token = self.generations.active()
-        where = str(self.settings.sqlite_path.resolve())
-        cached = _SNAPSHOTS.get(where)
+        cached = _SNAPSHOTS.get(self._where)
         if cached is not None and cached[0] == token:
             return cached[1]
         snapshot = self.generations.load(generation)
-        _SNAPSHOTS[where] = (token, snapshot)
+        _SNAPSHOTS[self._where] = (token, snapshot)
         return snapshot
 
     def documents(self) -> list[StoredDocument]:
@@ -99,10 +104,25 @@ class Store:
         return self.versions.complete(key)
 
     def chunks_by_rowid(self, rowids: Sequence[int]) -> dict[int, StoredChunk]:
-        return {c.rowid: c for c in self.versions.chunks_where("rowid", rowids)}
+        # a rowid freed by garbage collection may be reused later: remembered per generation
+        generation = self.snapshot().generation
+        found = self._remembered(("rowid", generation), rowids)
+        return {rowid: found[rowid] for rowid in rowids if rowid in found}
 
     def chunks_by_id(self, chunk_ids: Sequence[str]) -> dict[str, StoredChunk]:
-        return {c.chunk_id: c for c in self.versions.chunks_where("id", chunk_ids)}
+        # a chunk id names its content (version key and index): it never changes
+        found = self._remembered(("id", None), chunk_ids)
+        return {cid: found[cid] for cid in chunk_ids if cid in found}
+
+    def _remembered(self, kind: tuple[str, int | None], keys: Sequence[Any]
+                    ) -> dict[Any, StoredChunk]:
+        """Chunks by rowid or id, read from the side store once (the same passages come back
+        for many questions)."""
+        column, _ = kind
+        missing = [k for k in keys if (kind, k) not in self._chunks]
+        for chunk in self.versions.chunks_where(column, missing):
+            self._chunks[(kind, chunk.rowid if column == "rowid" else chunk.chunk_id)] = chunk
+        return {k: self._chunks[(kind, k)] for k in keys if (kind, k) in self._chunks}
 
     def version_chunks(self, version_key: str) -> list[StoredChunk]:
         """Every chunk of one stored version, in order."""
@@ -125,9 +145,11 @@ class Store:
                        whole_base: bool = False) -> list[tuple[int, float]]:
         return self.lexical.search(query, k, keys, whole_base)
 
-    def cached_frequency(self, term: str) -> tuple[int, int]:
-        """(chunks holding `term`, all chunks), remembered per generation."""
-        return self.lexical.frequency(term), self.lexical.size()
+    def cached_frequencies(self, terms: Sequence[str]) -> tuple[dict[str, int], int]:
+        """({term: chunks holding it}, all chunks), remembered per generation."""
+        generation = self.snapshot().generation
+        return ({term: self.lexical.frequency(term, generation) for term in terms},
+                self.lexical.size(generation))
 
     def document_frequency(self, term: str) -> int:
         return self.lexical.document_frequency(term)

@@ -19,7 +19,7 @@ class LexicalIndex:
 
     def __init__(self, side: SideStore, generation: Callable[[], int | None]) -> None:
         self.side = side
-        self._generation = generation
+        self._active_generation = generation
         self._frequencies: LRUCache[tuple[int | None, str], int] = LRUCache(maxsize=8192)
         self._sizes: LRUCache[int | None, int] = LRUCache(maxsize=16)
 
@@ -63,23 +63,23 @@ class LexicalIndex:
         rarest one when all are that common). Small indexes are fast anyway and keep them all."""
         if len(terms) < 2:
             return terms
-        total = self.size()
+        generation = self._active_generation()
+        total = self.size(generation)
         if total < PRUNE_FROM_CHUNKS:
             return terms
-        frequency = {t: self.frequency(t) for t in terms}
+        frequency = {t: self.frequency(t, generation) for t in terms}
         kept = [t for t in terms if frequency[t] <= COMMON_SHARE * total]
         return kept or [min(terms, key=frequency.__getitem__)]
 
-    def frequency(self, term: str) -> int:
-        """Chunks holding `term`, remembered for the active generation."""
-        key = (self._generation(), term)
+    def frequency(self, term: str, generation: int | None) -> int:
+        """Chunks holding `term`, remembered for `generation` (the active one)."""
+        key = (generation, term)
         if key not in self._frequencies:
             self._frequencies[key] = self.document_frequency(term)
         return self._frequencies[key]
 
-    def size(self) -> int:
-        """All chunks in the index, remembered for the active generation."""
-        generation = self._generation()
+    def size(self, generation: int | None) -> int:
+        """All chunks in the index, remembered for `generation` (the active one)."""
         if generation not in self._sizes:
             with self.side.db() as db:
                 self._sizes[generation] = int(

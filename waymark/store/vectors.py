@@ -23,6 +23,8 @@ class VectorIndex:
         self.settings = settings
         self.collection_name = f"{settings.chroma_collection_prefix}-{embeddings_id}"
         self._generation_token = generation_token
+        self._where = (f"{settings.chroma_host}:{settings.chroma_port}" if settings.chroma_host
+                       else str(settings.chroma_path.resolve()))
 
     @property
     def collection(self) -> Any:
@@ -117,12 +119,6 @@ class VectorIndex:
             _COLLECTIONS.pop(self._where, None)
             raise StoreError(f"the vector store is unavailable ({type(exc).__name__}); "
                              "try again shortly") from exc
-
-    @property
-    def _where(self) -> str:
-        if self.settings.chroma_host:
-            return f"{self.settings.chroma_host}:{self.settings.chroma_port}"
-        return str(self.settings.chroma_path.resolve())
 
     def _open(self, fresh: bool) -> tuple[Any, Any]:
         import chromadb
