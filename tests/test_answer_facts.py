@@ -120,8 +120,14 @@ def test_asked_kinds() -> None:
     assert count.kind.name == "count" and count.strict
     assert count.stated_in("There are 14 health visitors in NB7.")
     assert not count.stated_in("The duty health visitor replies within two working days.")
-    assert asked("what is the referral process") == []
+    assert asked("what does family help offer") == []
+    route = asked("what is the referral process")
+    assert [a.kind.name for a in route] == ["route"] and not route[0].strict
+    assert route[0].stated_in("Refer using the online form on the partner portal.")
     assert not asked("why is this needed")[0].strict
+    assert [a.kind.name for a in asked("do I have to do an EHA before I refer?")] == ["obligation"]
+    assert [a.kind.name for a in asked("who is the head of the attendance team?")] == ["person"]
+    assert not asked("who is the lead professional for the family?")
 
 
 def test_names_come_from_proper_names_in_titles() -> None:
