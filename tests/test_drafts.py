@@ -139,7 +139,7 @@ def test_a_pdf_title_wrapped_over_two_lines_is_proposed_whole(tmp_path: Path) ->
                      "A study of 40 families found fewer arguments after the course."]])
     meta = load_document(pdf, 1 << 20).meta
     assert meta.title == title and meta.kind == "evidence" and meta.version == "2.0"
-    assert meta.proposed_from["title"] == "the largest type on its first page"
+    assert meta.proposed_from["title"] == "the largest type at its start"
 
 
 def test_a_service_draft_reads_ranges_whose_age_and_the_route_under_its_heading(
@@ -174,3 +174,48 @@ def test_a_levels_of_need_document_filed_under_guidance_is_a_threshold(tmp_path:
     plain = tmp_path / "guidance" / "consent.md"
     plain.write_text("# Consent and information sharing\n\nAsk first.\n", encoding="utf-8")
     assert load_document(plain, 1 << 20).meta.kind == "guidance"
+
+
+def test_a_word_draft_as_offices_write_them(tmp_path: Path) -> None:
+    """Title in large type on an ordinary paragraph, the version in the footer, a review date
+    that is not the effective date, school years, a whole-area service with a venue address,
+    and a family's own way in."""
+    import docx
+    from docx.shared import Pt
+
+    from waymark.loaders import load_document
+
+    document = docx.Document()
+    title = document.add_paragraph().add_run("Every Day Counts: School Attendance Support")
+    title.bold, title.font.size = True, Pt(20)
+    document.sections[0].footer.paragraphs[0].text = "Version 3.0 | Next review: June 2027"
+    document.add_heading("About the service", level=1)
+    document.add_paragraph("Review date: 1 June 2027. Go-live 06/01/2026.")
+    document.add_paragraph("Children from Reception up to the end of Year 6 living anywhere "
+                           "in Marlow Fen. Sessions run at The Hub, 2 Quay Street, MF4 7LP.")
+    document.add_paragraph("Expectant parents can use the drop-in too.")
+    document.add_heading("How to refer", level=1)
+    document.add_paragraph("Schools refer through the attendance portal.")
+    document.add_paragraph("Families can get in touch directly on 01632 960000.")
+    (tmp_path / "services").mkdir()
+    path = tmp_path / "services" / "edc.docx"
+    document.save(str(path))
+    meta = load_document(path, 1 << 20).meta.model_dump(mode="json")
+    assert meta["title"] == "Every Day Counts: School Attendance Support"
+    assert meta["version"] == "3.0" and meta["effective"] == "2026-01-06"
+    assert meta["eligibility"]["child_age"] == {"min_years": 4, "max_years": 11}
+    assert meta["eligibility"]["areas"] == [] and meta["eligibility"]["pregnancy"] is None
+    assert meta["referral"]["route"] == "Schools refer through the attendance portal."
+    assert meta["referral"]["self_referral"] is True
+
+
+def test_ages_in_months_and_bounds_from_two_sentences() -> None:
+    from waymark.drafting import _eligibility
+
+    babies = _eligibility(["For parents of babies under 12 months who live in MF1 or MF2."])
+    assert babies["child_age"][0] == {"max_years": 1 - 0.01}
+    carers = _eligibility(["We work with young carers aged 8 and over.",
+                           "We cannot accept referrals for young people over 16.",
+                           "Children under 8 are supported by their family hub."])
+    assert carers["child_age"][0] == {"min_years": 8, "max_years": 16}
+    assert "parent_age" not in _eligibility(["Young people one to one, in school."])

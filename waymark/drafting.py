@@ -45,21 +45,41 @@ _MONTHS = ("january|february|march|april|may|june|july|august|september|october|
            "december")
 _DATE = (rf"\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS})\s+\d{{4}}|\d{{1,2}}/\d{{1,2}}/\d{{4}}"
          rf"|\d{{4}}-\d{{2}}-\d{{2}}|(?:{_MONTHS})\s+\d{{4}}")
-_EFFECTIVE = re.compile(rf"\b(?:effective|in (?:force|effect)|published|issued|approved|"
-                        rf"date of issue|dated?|applies|applicable|valid|start date|"
-                        rf"commenc\w*|takes? effect)\b(?:\s+(?:from|on|date))?\s*:?\s*({_DATE})",
+# When a document applies from, said outright; and, failing that, when it was issued. A review
+# or "last updated" date is neither.
+_APPLIES = (r"effective|in (?:force|effect)|takes? effect|applies|applicable|valid|start date|"
+            r"commenc\w*|go[- ]?live|live|(?:approved )?for use|in use")
+_ISSUED = r"published|issued|approved|date of issue|dated|date"
+_WHEN = rf"(?:\s+(?:from|on|date))?\s*:?\s*({_DATE})"
+_EFFECTIVE = re.compile(rf"(?<!review )(?<!reviewed )(?<!updated )\b(?:{_APPLIES})\b{_WHEN}",
                         re.IGNORECASE)
-_VERSION = re.compile(r"\bversion\s*(?:number|no\.?)?\s*:?\s*(\d+(?:\.\d+){0,2})\b|\bv(\d+\.\d+)\b",
-                      re.IGNORECASE)
+_ISSUE_DATE = re.compile(rf"(?<!review )(?<!reviewed )(?<!updated )\b(?:{_ISSUED})\b{_WHEN}",
+                         re.IGNORECASE)
+_VERSION = re.compile(r"\bversion\s*(?:number|no\.?)?\s*:?\s*(\d+(?:\.\d+){0,2})\b|\bv(\d+\.\d+)\b"
+                      r"|(?-i:\bIssue)\s*(?:no\.?)?\s*:?\s*(\d+(?:\.\d+)?)\b", re.IGNORECASE)
 
 _N = rf"(\d{{1,2}}|{NUMBER_WORD})"
+_UNIT = r"\s*(months?|mths?|years?|yrs?)?"
 _AGE_RANGE = re.compile(rf"\b(?:aged|ages|age)\s+(?:from\s+|between\s+)?{_N}\s*(?:years?\s*)?"
-                        rf"(?:to|-|\u2013|and|until)\s*{_N}\b", re.IGNORECASE)
-_AGE_UNDER = re.compile(rf"\bunder(?:\s+the\s+age\s+of)?[\s-]+{_N}s?\b|\b{_N}\s*and\s+under\b",
-                        re.IGNORECASE)
+                        rf"(?:to|-|\u2013|and|until)\s*{_N}{_UNIT}\b", re.IGNORECASE)
+# "young people 11 to 18": a range straight after the people it is about (figures only: "young
+# people one to one" is not an age)
+_PEOPLE_RANGE = re.compile(r"\b(?:young people|children|pupils|teenagers|babies|toddlers)\s+"
+                           r"(\d{1,2})\s*(?:to|-|\u2013)\s*(\d{1,2})(\s*(?:months?|years?))?\b",
+                           re.IGNORECASE)
+_AGE_UNDER = re.compile(rf"\bunder(?:\s+the\s+age\s+of)?[\s-]+{_N}s?{_UNIT}\b"
+                        rf"|\b{_N}{_UNIT}\s*and\s+under\b", re.IGNORECASE)
+_AGE_FROM = re.compile(rf"\b(?:from|aged)\s+(?:the\s+age\s+of\s+)?{_N}(?!\d){_UNIT}"
+                       rf"(?:\s+(?:and|or)\s+(?:over|older|above)\b"
+                       rf"|(?!\s*(?:to|-|\u2013|and|until|or)\b))", re.IGNORECASE)
+_AGE_OVER = re.compile(rf"\bover\s+(?:the\s+age\s+of\s+)?{_N}\b", re.IGNORECASE)
+# "from Reception up to the end of Year 6": school years as ages (Reception starts at 4, a
+# pupil ends Year N aged N + 5)
+_SCHOOL_YEARS = re.compile(r"\b(reception|year\s+(\d{1,2}))\b[^.;]{0,20}?\b(?:to|until|up to|-|"
+                           r"\u2013)\s+(?:the\s+end\s+of\s+)?year\s+(\d{1,2})\b", re.IGNORECASE)
 _AGE_BIRTHDAY = re.compile(r"\b(?:up to|until|before)\s+(?:their|the child's|his or her)\s+"
                            r"(\d{1,2})(?:st|nd|rd|th)\s+birthday\b", re.IGNORECASE)
-_CHILD_WORDS = (r"child|children|young (?:people|person)|babies|baby|toddlers?|pupils?|"
+_CHILD_WORDS = (r"child|children|young (?:people|person|carers?)|babies|baby|toddlers?|pupils?|"
                 r"under[\s-]\w+s|\d+s|teenagers?|families")
 _CHILDREN = re.compile(rf"\b(?:{_CHILD_WORDS})\b", re.IGNORECASE)
 # An age in "young parents aged 16 to 24" is the parents', in "parents of children aged 3 to 11"
@@ -71,13 +91,26 @@ _NEGATION = re.compile(r"\b(?:not|no|cannot|can't|unable|excluded?|except)\b|n't
                        re.IGNORECASE)
 _PREGNANT = re.compile(r"\bpregnan\w*|\bexpectant\b|\bexpecting a baby\b|\bantenatal\b",
                        re.IGNORECASE)
+# "Expectant parents can use the service too", "expectant parents and parents of babies": one
+# group among others, not a condition
+_ALSO = re.compile(r"\b(?:too|also|as well|welcome|including|and parents of|or parents of)\b",
+                   re.IGNORECASE)
+# a sentence saying who the service is for (not "Pregnancy brings big changes")
+_FOR_WHOM = re.compile(r"\b(?:for|eligib\w*|must|only|who (?:are|is)|open to|aimed at|criteria|"
+                       r"excluded?|not|cannot|can't|works? with|referr\w*)\b", re.IGNORECASE)
 _PLACE = re.compile(r"\b(?:liv(?:e|es|ing)|resident|based|postcodes?|districts?|covers?|"
                     r"areas?)\b", re.IGNORECASE)
-_CONSENT = re.compile(r"\b(?:consent|agree(?:s|ment)?|permission)\b", re.IGNORECASE)
+_CONSENT = re.compile(r"\b(?:consent|permission)\b|\bagree(?:s|d)? to (?:the |a |being )?"
+                      r"(?:referr\w*|refer|take part|taking part|support|sharing|share|"
+                      r"information)\b|\bagreement\b", re.IGNORECASE)
+_NO_NEED = re.compile(r"\b(?:don't|do not|does not|doesn't|no) need\b", re.IGNORECASE)
 _SELF_REFERRAL = re.compile(r"\bself[- ]refer\w*|\brefer (?:themselves|(?:their|your) (?:child|"
                             r"family)) directly\b|\brefer themselves\b|\bno referral (?:is )?"
                             r"needed\b|\b(?:turn|drop) (?:up|in)\b|\bcome along\b|\bbook (?:their|"
-                            r"your) own\b|\bfamilies can (?:contact|call|ring|email)\b",
+                            r"your) own\b|\bfamilies can (?:contact|call|ring|email)\b"
+                            r"|\b(?:get in touch|contact us|call us|ring us|email us)\s+"
+                            r"(?:directly|themselves|yourself)\b"
+                            r"|\b(?:call|contact|ring) us themselves\b",
                             re.IGNORECASE)
 _REFERRAL = re.compile(r"\brefer\w*\b.*\b(?:form|portal|online|email|call|phone|ring|"
                        r"through|via|using)\b", re.IGNORECASE)
@@ -96,7 +129,8 @@ def propose_metadata(path: Path, extracted: Extracted) -> tuple[DocumentMeta, li
     }
     sources: dict[str, str] = {"id": f"the file name {path.name}", "kind": kind_from,
                                "title": title_from}
-    for name, (value, sentence) in _dated([text for text, _, _ in placed]).items():
+    for name, (value, sentence) in _dated([text for text, _, _ in placed]
+                                          + extracted.margins).items():
         fields[name] = value
         sources[name] = sentence
     if kind == "service":
@@ -160,12 +194,12 @@ def _title(path: Path, extracted: Extracted) -> tuple[str, str]:
     """The visible title: the first heading of a structured document (Word, HTML, Markdown),
     the opening line of a PDF; the file's own properties only when neither gives one (they
     are often a template's)."""
+    if extracted.shown_title:
+        return extracted.shown_title, "the largest type at its start"
     if extracted.pages is None:
         heading = next((b.section[0] for b in extracted.blocks if b.section), None)
         if heading:
             return heading, "its first heading"
-    if extracted.shown_title:
-        return extracted.shown_title, "the largest type on its first page"
     first = _opening_line(extracted.text)
     if first:
         return first, "its first line"
@@ -192,13 +226,17 @@ def _opening_line(text: str) -> str | None:
 
 
 def _dated(sentences: list[str]) -> dict[str, tuple[Any, str]]:
+    """The first version stated, and the first date the document applies from (else the first
+    date it was issued)."""
     found: dict[str, tuple[Any, str]] = {}
     for sentence in sentences:
         if "version" not in found and (match := _VERSION.search(sentence)):
-            found["version"] = (match.group(1) or match.group(2), sentence)
-        if "effective" not in found and (match := _EFFECTIVE.search(sentence)):
-            day = _parse_date(match.group(1))
-            if day:
+            found["version"] = (next(g for g in match.groups() if g), sentence)
+    for pattern in (_EFFECTIVE, _ISSUE_DATE):
+        for sentence in sentences:
+            day = next((d for m in pattern.finditer(sentence) if (d := _parse_date(m.group(1)))),
+                       None)
+            if day and "effective" not in found:
                 found["effective"] = (day.isoformat(), sentence)
     return found
 
@@ -213,6 +251,10 @@ def _parse_date(text: str) -> dt.date | None:
     return None
 
 
+def _in_years(unit: str | None) -> float:
+    return 1 / 12 if unit and unit.lower().startswith("m") else 1.0
+
+
 def _number(text: str) -> int:
     return int(text) if text.isdigit() else number_value(text) or 0
 
@@ -223,22 +265,41 @@ def _eligibility(sentences: list[str]) -> dict[str, tuple[Any, str]]:
         for whose, age in _ages(sentence):
             if whose not in found:
                 found[whose] = (age, sentence)
-        if "pregnancy" not in found and _PREGNANT.search(sentence):
+            else:  # "aged 8 and over" ... "not over 16": one range from two sentences
+                known, source = found[whose]
+                merged = {**age, **known}
+                if merged != known and merged.get("min_years", 0) <= merged.get(
+                        "max_years", float("inf")):
+                    found[whose] = (merged, f"{source} {sentence}")
+        if "pregnancy" not in found and _PREGNANT.search(sentence) \
+                and _FOR_WHOM.search(sentence) and not _ALSO.search(sentence):
             found["pregnancy"] = ("excluded" if _NEGATION.search(sentence) else "required",
                                   sentence)
         districts = _districts(sentence)
-        if "areas" not in found and districts and _PLACE.search(sentence):
-            found["areas"] = (list(dict.fromkeys(districts)), sentence)
+        if "areas" not in found and _WHOLE_AREA.search(sentence) and _FOR_WHOM.search(sentence):
+            found["areas"] = ([], sentence)
+        elif "areas" not in found and districts and (_PLACE.search(sentence)
+                                                     or len(districts) >= 2):
+            found["areas"] = (districts, sentence)
         if "consent_required" not in found and (match := _CONSENT.search(sentence)):
-            found["consent_required"] = (not _negated_before(sentence, match.start()), sentence)
+            negated = _negated_before(sentence, match.start()) \
+                or bool(_NO_NEED.search(sentence[:match.start()]))
+            found["consent_required"] = (not negated, sentence)
     return found
 
 
+_FULL_POSTCODE = re.compile(r"\b[A-Z]{1,2}\d{1,2}[A-Z]?\s+\d[A-Z]{2}\b")
+# "anywhere in Kestrel Cross", "all Marlow postcodes", "across the borough": no area limit
+_WHOLE_AREA = re.compile(r"\b(?:anywhere in|all (?:of )?(?:the )?[A-Z][\w ]{0,30}?postcodes|"
+                         r"(?:across|throughout) the (?:whole )?(?:borough|county|city|district)|"
+                         r"borough-wide|county-wide|citywide|city-wide)\b", re.IGNORECASE)
 _DISTRICT_RANGE = re.compile(r"\b([A-Z]{1,2})(\d{1,2})\s*(?:-|\u2013|to)\s*(?:\1)?(\d{1,2})\b")
 
 
 def _districts(sentence: str) -> list[str]:
-    """Postcode districts in the order named, a range ("BV1-BV4", "BV5 to BV8") spelt out."""
+    """Postcode districts in the order named, a range ("BV1-BV4", "BV5 to BV8") spelt out;
+    full postcodes (an address: "KX4 7LP") left out."""
+    sentence = _FULL_POSTCODE.sub(" ", sentence)
     found: list[str] = []
     cursor = 0
     for match in _DISTRICT_RANGE.finditer(sentence):
@@ -258,17 +319,36 @@ def _negated_before(sentence: str, start: int) -> bool:
 
 
 def _ages(sentence: str) -> list[tuple[str, dict[str, float]]]:
-    """Each age range the sentence states, as ("child_age" or "parent_age", range): whose it is
-    is read from the words just before it."""
+    """Each age bound the sentence states, as ("child_age" or "parent_age", bounds): whose it
+    is is read from the words just before it."""
     found: list[tuple[int, dict[str, float]]] = []
-    for match in _AGE_RANGE.finditer(sentence):
-        found.append((match.start(), {"min_years": _number(match.group(1)),
-                                      "max_years": _number(match.group(2))}))
+    taken: list[range] = []
+
+    def add(match: re.Match[str], bounds: dict[str, float], at: int | None = None) -> None:
+        if not any(match.start() in span for span in taken):
+            found.append((match.start() if at is None else at, bounds))
+            taken.append(range(match.start(), match.end()))
+
+    for pattern in (_AGE_RANGE, _PEOPLE_RANGE):
+        for match in pattern.finditer(sentence):
+            scale = _in_years(match.group(3))
+            add(match, {"min_years": _number(match.group(1)) * scale,
+                        "max_years": _number(match.group(2)) * scale},
+                at=match.start(1) if pattern is _PEOPLE_RANGE else None)
+    for match in _SCHOOL_YEARS.finditer(sentence):
+        first = 4 if match.group(1).lower() == "reception" else int(match.group(2)) + 4
+        add(match, {"min_years": first, "max_years": int(match.group(3)) + 5})
     for match in _AGE_BIRTHDAY.finditer(sentence):
-        found.append((match.start(), {"max_years": int(match.group(1)) - 0.01}))
+        add(match, {"max_years": int(match.group(1)) - 0.01})
     for match in _AGE_UNDER.finditer(sentence):
-        found.append((match.start(), {"max_years": _number(match.group(1) or match.group(2))
-                                      - 0.01}))
+        number, unit = (match.group(1), match.group(2)) if match.group(1) else \
+            (match.group(3), match.group(4))
+        add(match, {"max_years": _number(number) * _in_years(unit) - 0.01})
+    for match in _AGE_FROM.finditer(sentence):
+        add(match, {"min_years": _number(match.group(1)) * _in_years(match.group(2))})
+    for match in _AGE_OVER.finditer(sentence):
+        if _NEGATION.search(sentence[:match.start()]):  # "cannot accept ... over 16"
+            add(match, {"max_years": _number(match.group(1))})
     ages = []
     for start, age in sorted(found, key=lambda item: item[0]):
         named = list(_PERSON_BEFORE.finditer(sentence[max(0, start - 40):start]))

@@ -36,6 +36,7 @@ class Extracted:
     pages: int | None = None
     title: str | None = None
     shown_title: str | None = None
+    margins: list[str] = field(default_factory=list)  # page headers and footers (Word)
 
 
 @dataclass

@@ -8,7 +8,7 @@ import io
 import re
 import zipfile
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from docx.table import Table
@@ -19,6 +19,9 @@ from waymark.loaders.base import Block, Extracted
 
 _HEADING_STYLE = re.compile(r"^(?:Heading\s*(\d)|Title)$", re.IGNORECASE)
 _CELL_JOIN = " \u00b7 "
+TITLE_SEARCH_PARAGRAPHS = 6  # a title stands among the first few paragraphs
+BODY_POINTS = 11.0  # Word's usual body size, for runs that do not set one
+TITLE_POINTS_ABOVE_BODY = 3.0
 
 
 def _heading_depth(paragraph: Paragraph) -> int | None:
@@ -105,4 +108,31 @@ def load_docx(path: Path, data: bytes) -> Extracted:
         raise DocumentError(path, "the Word document has no text",
                             hint="check it is the right file; text in images is not read")
     title = document.core_properties.title or None
-    return Extracted(text, blocks, title=title)
+    return Extracted(text, blocks, title=title, shown_title=_shown_title(document),
+                     margins=_margins(document))
+
+
+def _shown_title(document: Any) -> str | None:
+    """A title set in large type on an ordinary paragraph before the first heading (Word
+    files often have one instead of a Title style)."""
+    opening = []
+    for paragraph in document.paragraphs[:TITLE_SEARCH_PARAGRAPHS]:
+        if _heading_depth(paragraph) is not None:
+            break
+        if paragraph.text.strip():
+            sizes = [r.font.size.pt for r in paragraph.runs if r.font.size is not None]
+            opening.append((max(sizes, default=BODY_POINTS), " ".join(paragraph.text.split())))
+    if not opening:
+        return None
+    largest, text = max(opening, key=lambda item: item[0])
+    return text if largest >= BODY_POINTS + TITLE_POINTS_ABOVE_BODY else None
+
+
+def _margins(document: Any) -> list[str]:
+    """The text of page headers and footers, where owners put versions and dates."""
+    lines = []
+    for section in document.sections:
+        for part in (section.header, section.footer):
+            if part is not None and not part.is_linked_to_previous:
+                lines += [" ".join(p.text.split()) for p in part.paragraphs if p.text.strip()]
+    return list(dict.fromkeys(lines))
