@@ -1,7 +1,8 @@
 """How often the metadata Waymark proposes for a draft is what the owner would confirm, field by
 field, on documents written blind (Word files, PDFs and saved pages without metadata, and
-`expected.yaml`). Each set is one split: `evals/drafts/` (Brookvale) is dev, fitted on;
-`evals/drafts_holdout/` (Kestrel Cross, written later by another blind author) is test."""
+`expected.yaml`). Each set is in one split: `evals/drafts/` (Brookvale) and
+`evals/drafts_kestrel/` (Kestrel Cross) are dev, fitted on; `evals/drafts_holdout/` (Marlow
+Fen, written last by another blind author and never fitted on) is test."""
 
 from __future__ import annotations
 
@@ -57,22 +58,25 @@ def _get(data: dict[str, Any], field: str) -> Any:
     return value
 
 
-DRAFT_SETS = {DEV: Path("evals/drafts"), TEST: Path("evals/drafts_holdout")}
+DRAFT_SETS = {DEV: [Path("evals/drafts"), Path("evals/drafts_kestrel")],
+              TEST: [Path("evals/drafts_holdout")]}
 
 
-def evaluate_drafts(folder: Path, max_bytes: int, misses: list[dict[str, Any]], split: str
-                    ) -> dict[str, Any]:
-    """Fields right / fields, and the share, over every document of `folder`."""
-    expected = yaml.safe_load((folder / "expected.yaml").read_text(encoding="utf-8")) or {}
+def evaluate_drafts(folders: list[Path], max_bytes: int, misses: list[dict[str, Any]],
+                    split: str) -> dict[str, Any]:
+    """Fields right / fields, and the share, over every document of `folders`."""
+    expected = {(folder, path): want for folder in folders for path, want in (yaml.safe_load(
+        (folder / "expected.yaml").read_text(encoding="utf-8")) or {}).items()}
     right = total = 0
-    for path, want in expected.items():
+    for (folder, path), want in expected.items():
         meta = load_document(folder / "documents" / path, max_bytes).meta
         proposed = meta.model_dump(mode="json")
         for field in _fields(want):
             same = _same(field, _get(proposed, field), _get(want, field))
             right, total = right + same, total + 1
             if not same:
-                misses.append({"id": path, "split": split, "problem": "draft metadata",
+                misses.append({"id": f"{folder.name}/{path}", "split": split,
+                               "problem": "draft metadata",
                                "field": field, "proposed": _get(proposed, field),
                                "expected": _get(want, field)})
     return {"documents": len(expected), "fields": total, "right": right,

@@ -245,8 +245,8 @@ def evaluate(
             err.print(f"wrote {CALIBRATION_FILE} ({fitted.fitted_on})")
         notes_dir = None if pack is not None else (
             notes or (Path("evals/notes") if Path("evals/notes").is_dir() else None))
-        drafts = {split: folder for split, folder in DRAFT_SETS.items()
-                  if pack is None and (folder / "expected.yaml").exists()}
+        drafts = {split: [f for f in folders if (f / "expected.yaml").exists()]
+                  for split, folders in DRAFT_SETS.items() if pack is None}
         report = run_eval(chosen, settings, use_llm=llm, notes_dir=notes_dir, drafts=drafts)
     if as_json:
         print_json(report.to_json())
