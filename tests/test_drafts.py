@@ -210,12 +210,12 @@ def test_a_word_draft_as_offices_write_them(tmp_path: Path) -> None:
 
 
 def test_ages_in_months_and_bounds_from_two_sentences() -> None:
-    from waymark.drafting import _eligibility
+    from waymark.service_criteria import read_eligibility
 
-    babies = _eligibility(["For parents of babies under 12 months who live in MF1 or MF2."])
+    babies = read_eligibility(["For parents of babies under 12 months who live in MF1 or MF2."])
     assert babies["child_age"][0] == {"max_years": 1 - 0.01}
-    carers = _eligibility(["We work with young carers aged 8 and over.",
+    carers = read_eligibility(["We work with young carers aged 8 and over.",
                            "We cannot accept referrals for young people over 16.",
                            "Children under 8 are supported by their family hub."])
     assert carers["child_age"][0] == {"min_years": 8, "max_years": 16}
-    assert "parent_age" not in _eligibility(["Young people one to one, in school."])
+    assert "parent_age" not in read_eligibility(["Young people one to one, in school."])

@@ -55,3 +55,9 @@ def number_value(word: str) -> int | None:
     if tens in _TENS and (not unit or unit in _UNITS[1:10]):
         return _TENS[tens] + (_UNITS.index(unit) if unit else 0)
     return None
+
+
+def any_of(*alternatives: str) -> re.Pattern[str]:
+    """A case-insensitive pattern for any of `alternatives` as whole words (each may itself be
+    a small pattern: "referrals?", "pregnan\\w*")."""
+    return re.compile(r"\b(?:" + "|".join(alternatives) + r")\b", re.IGNORECASE)
