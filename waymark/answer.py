@@ -14,7 +14,7 @@ from typing import Any
 
 from langchain_core.embeddings import Embeddings
 
-from waymark import calibration, escalation, refusal
+from waymark import calibration, escalation, glossary, refusal
 from waymark.calibration import AnswerCalibration
 from waymark.compose import compose, distinct_docs, refusal_text, stale_notes
 from waymark.document_names import Names
@@ -90,6 +90,9 @@ class Answerer:
         fitted = self.fitted or calibration.shipped()
         snapshot = self.store.snapshot()
         risk = escalation.detect(text, snapshot)
+        # the rest reads the question in the knowledge base's words ("camhs" spelt out where
+        # the documents never write it)
+        text = glossary.spell_out(text, self.store.document_frequency)
         passages = self.retriever.passages(text, PASSAGES, filters, snapshot)
         question = read_question(text, self.store)
         answering = self.answering(question, passages, snapshot)
