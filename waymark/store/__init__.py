@@ -15,6 +15,7 @@ needs any more are collected at the start and end of the next ingest.
 from __future__ import annotations
 
 import fcntl
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -65,6 +66,7 @@ class Store:
         self.audit = AuditTrail(self.side)
         self._chunks: LRUCache[tuple[tuple[str, int | None], Any], StoredChunk] = \
             LRUCache(maxsize=CHUNKS_REMEMBERED)
+        self._chunks_lock = threading.Lock()
 
     # ------------------------------------------------------------------ reading
 
@@ -119,10 +121,14 @@ class Store:
         """Chunks by rowid or id, read from the side store once (the same passages come back
         for many questions)."""
         column, _ = kind
-        missing = [k for k in keys if (kind, k) not in self._chunks]
-        for chunk in self.versions.chunks_where(column, missing):
-            self._chunks[(kind, chunk.rowid if column == "rowid" else chunk.chunk_id)] = chunk
-        return {k: self._chunks[(kind, k)] for k in keys if (kind, k) in self._chunks}
+        with self._chunks_lock:  # requests run in a thread pool; the cache is not safe
+            found = {k: chunk for k in keys if (chunk := self._chunks.get((kind, k)))}
+        read = self.versions.chunks_where(column, [k for k in keys if k not in found])
+        with self._chunks_lock:
+            for chunk in read:
+                key = chunk.rowid if column == "rowid" else chunk.chunk_id
+                self._chunks[(kind, key)] = found[key] = chunk
+        return found
 
     def version_chunks(self, version_key: str) -> list[StoredChunk]:
         """Every chunk of one stored version, in order."""

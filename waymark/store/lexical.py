@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator, Sequence
 
 from cachetools import LRUCache
@@ -22,6 +23,7 @@ class LexicalIndex:
         self._active_generation = generation
         self._frequencies: LRUCache[tuple[int | None, str], int] = LRUCache(maxsize=8192)
         self._sizes: LRUCache[int | None, int] = LRUCache(maxsize=16)
+        self._lock = threading.Lock()  # requests run in a thread pool; the caches are not safe
 
     def search(self, query: str, k: int, keys: Sequence[str],
                whole_base: bool = False) -> list[tuple[int, float]]:
@@ -74,17 +76,24 @@ class LexicalIndex:
     def frequency(self, term: str, generation: int | None) -> int:
         """Chunks holding `term`, remembered for `generation` (the active one)."""
         key = (generation, term)
-        if key not in self._frequencies:
-            self._frequencies[key] = self.document_frequency(term)
-        return self._frequencies[key]
+        with self._lock:
+            found = self._frequencies.get(key)
+        if found is None:
+            found = self.document_frequency(term)
+            with self._lock:
+                self._frequencies[key] = found
+        return found
 
     def size(self, generation: int | None) -> int:
         """All chunks in the index, remembered for `generation` (the active one)."""
-        if generation not in self._sizes:
+        with self._lock:
+            found = self._sizes.get(generation)
+        if found is None:
             with self.side.db() as db:
-                self._sizes[generation] = int(
-                    db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
-        return self._sizes[generation]
+                found = int(db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
+            with self._lock:
+                self._sizes[generation] = found
+        return found
 
     def document_frequency(self, term: str) -> int:
         """How many stored chunks contain `term` (FTS5 applies its own stemming)."""
