@@ -227,3 +227,21 @@ def test_scanned_pdf_is_read_by_ocr(kb: Path) -> None:
     assert "every Saturday morning" in " ".join(doc.text.split())
     assert any("read by OCR" in w for w in doc.warnings)
     assert doc.pages == 1 and doc.blocks[0].page == 1
+
+
+def test_pdf_page_headers_and_footers_are_not_content(kb: Path) -> None:
+    bodies = ["The Anchor worker visits the family at home within five days and",
+              "agrees a plan with them; the plan is reviewed every six weeks.",
+              "Families can ask for a different worker at any time."]
+    pages = [["Ashgrove Council - Anchor service specification v1.4", body,
+              f"Page {n} of 3 OFFICIAL - printed copies are not controlled"]
+             for n, body in enumerate(bodies, start=1)]
+    path = make_pdf(kb / "anchor.pdf", pages)
+    write_sidecar(path, "ag-anchor", kind="service")
+    doc = load_document(path, LIMIT)
+    assert "OFFICIAL" not in doc.text and "specification v1.4" not in doc.text
+    assert all(body in doc.text for body in bodies) and doc.pages == 3
+    # a one-page leaflet keeps every line
+    single = make_pdf(kb / "leaflet.pdf", [["Family hubs", "Page 1 of 1"]])
+    write_sidecar(single, "ag-leaflet")
+    assert "Page 1 of 1" in load_document(single, LIMIT).text

@@ -7,6 +7,7 @@ import io
 import re
 import shutil
 import statistics
+from collections import Counter
 from pathlib import Path
 
 from pypdf import PageObject, PdfReader
@@ -18,6 +19,8 @@ from waymark.loaders.base import Block, Extracted
 _PDF_HEADING = re.compile(r"^(?:\d+(?:\.\d+)*\.?\s+)?[A-Z][^.!?;:,]{1,70}$")
 OCR_DPI = 300  # Tesseract reads print best at about 300 dots per inch
 _READ_ERRORS = (PyPdfError, ValueError, KeyError, TypeError, AttributeError)
+EDGE_LINES = 2  # a header or footer stands in the first or last two lines of a page
+RUNNING_SHARE = 0.6  # ... of at least this share of the pages
 TITLE_SEARCH_RUNS = 12  # the title is among the first pieces of text on the first page
 MAX_TITLE_WORDS = 20
 
@@ -25,6 +28,29 @@ MAX_TITLE_WORDS = 20
 def _is_pdf_heading(line: str) -> bool:
     line = line.strip()
     return bool(_PDF_HEADING.match(line)) and len(line.split()) <= 8
+
+
+def running_lines(pages: list[str]) -> set[str]:
+    """Page headers and footers: lines at the top or bottom of most pages ("Page 2 of 4",
+    "OFFICIAL", the document's name), compared with their numbers left out."""
+    if len(pages) < 2:
+        return set()
+    edges: Counter[str] = Counter()
+    for page in pages:
+        lines = [line for line in page.splitlines() if line.strip()]
+        edges.update({_furniture_key(line)
+                      for line in lines[:EDGE_LINES] + lines[-EDGE_LINES:]})
+    return {key for key, count in edges.items()
+            if count >= max(2, RUNNING_SHARE * len(pages)) and key.strip("# ")}
+
+
+def _furniture_key(line: str) -> str:
+    return re.sub(r"\d+", "#", " ".join(line.split()).lower())
+
+
+def _without(page: str, running: set[str]) -> str:
+    return "".join(line for line in page.splitlines(keepends=True)
+                   if _furniture_key(line) not in running or not line.strip())
 
 
 def pdf_blocks(pages: list[str]) -> tuple[str, list[Block]]:
@@ -139,7 +165,13 @@ def load_pdf(path: Path, data: bytes) -> Extracted:
     if blank:
         warnings.append(f"{path}: pages {', '.join(map(str, blank))} have no text layer "
                         "(scanned images?) and cannot be searched or cited")
-    text, blocks = pdf_blocks(pages)
+    # headers and footers are not content: no answer should quote "Page 1 of 4 OFFICIAL"; a
+    # draft still reads its version and dates from them
+    running = running_lines(pages)
+    margins = list(dict.fromkeys(" ".join(line.split()) for page in pages
+                                 for line in page.splitlines()
+                                 if line.strip() and _furniture_key(line) in running))
+    text, blocks = pdf_blocks([_without(page, running) for page in pages])
     title = reader.metadata.title if reader.metadata and reader.metadata.title else None
     return Extracted(text, blocks, warnings, pages=len(pages), title=title,
-                     shown_title=shown_title)
+                     shown_title=shown_title, margins=margins)
