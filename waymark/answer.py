@@ -92,7 +92,8 @@ class Answerer:
         risk = escalation.detect(text, snapshot)
         # the rest reads the question in the knowledge base's words ("camhs" spelt out where
         # the documents never write it)
-        text = glossary.spell_out(text, self.store.document_frequency)
+        text = glossary.spell_out(text, lambda phrase: self.store.cached_frequencies(
+            [phrase])[0][phrase])
         passages = self.retriever.passages(text, PASSAGES, filters, snapshot)
         question = read_question(text, self.store)
         answering = self.answering(question, passages, snapshot)

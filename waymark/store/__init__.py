@@ -135,7 +135,8 @@ class Store:
         return self.versions.chunks_where("version_key", [version_key])
 
     def chunk_rows(self) -> int:
-        return self.versions.chunk_rows()
+        """All chunks in the index (remembered per generation)."""
+        return self.lexical.size(self.snapshot().generation)
 
     def words(self, keys: Sequence[str]) -> set[str]:
         return self.versions.words(keys)

@@ -51,10 +51,6 @@ class Versions:
             ).fetchall()
         return [StoredChunk.from_row(r) for r in rows]
 
-    def chunk_rows(self) -> int:
-        with self.side.db() as db:
-            return int(db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
-
     def words(self, keys: Sequence[str]) -> set[str]:
         """Every word stem of the given versions (what the knowledge base can talk about)."""
         if not keys:
