@@ -28,7 +28,8 @@ class Block:
 @dataclass
 class Extracted:
     """What a file says, before its metadata: the text, its blocks, the title its own
-    properties give (DOCX/PDF), if any, and for a PDF the title its first page shows."""
+    properties give (DOCX/PDF), if any, the title it shows in its largest type at the start
+    (DOCX/PDF), and its page headers and footers (kept out of the text)."""
 
     text: str
     blocks: list[Block]
@@ -36,7 +37,7 @@ class Extracted:
     pages: int | None = None
     title: str | None = None
     shown_title: str | None = None
-    margins: list[str] = field(default_factory=list)  # page headers and footers (Word)
+    margins: list[str] = field(default_factory=list)  # page headers and footers (DOCX/PDF)
 
 
 @dataclass
