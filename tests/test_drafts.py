@@ -219,3 +219,50 @@ def test_ages_in_months_and_bounds_from_two_sentences() -> None:
                            "Children under 8 are supported by their family hub."])
     assert carers["child_age"][0] == {"min_years": 8, "max_years": 16}
     assert "parent_age" not in read_eligibility(["Young people one to one, in school."])
+
+
+def test_a_pdf_control_table_and_a_version_history(tmp_path: Path) -> None:
+    """A control table read out as a row of column names over a row of values; a version
+    history whose last row is the current version; labels and values read as table rows."""
+    from conftest import make_pdf
+
+    from waymark.loaders import load_document
+
+    (tmp_path / "services").mkdir()
+    pdf = make_pdf(tmp_path / "services" / "keywork.pdf",
+                   [["# Early Support Keyworking", "Version Approved Effective",
+                     "1.3 Partnership Board, 12/11/2025 05/01/2026",
+                     "Version: 1.1 · Date: May 2024 · Changes: age extended from under 1 to "
+                     "under 2",
+                     "Eligibility: families of a child under 5 who live in ZZ2."]])
+    meta = load_document(pdf, 1 << 20).meta.model_dump(mode="json")
+    assert meta["version"] == "1.3" and meta["effective"] == "2026-01-05"
+    assert meta["eligibility"]["child_age"] == {"min_years": None, "max_years": 4.99}
+
+    page = tmp_path / "services" / "history.md"
+    page.write_text("# Family Time\n\nVersion: 1.0 · Date: September 2022\n\n"
+                    "Version: 2.1 · Date: January 2026\n\nEffective · 1 February 2026\n\n"
+                    "We support young carers from age 8 up to their 18th birthday.\n\n"
+                    "## How to refer\n\nYou can also refer yourself by phone.\n",
+                    encoding="utf-8")
+    meta = load_document(page, 1 << 20).meta.model_dump(mode="json")
+    assert meta["version"] == "2.1" and meta["effective"] == "2026-02-01"
+    assert meta["eligibility"]["child_age"] == {"min_years": 8, "max_years": 17.99}
+    assert meta["referral"]["self_referral"] is True
+
+
+def test_who_can_refer_in_everyday_words() -> None:
+    from waymark.service_criteria import read_eligibility, read_referral
+
+    def self_referral(sentence: str) -> bool | None:
+        found = read_referral([(sentence, "", False)]).get("self_referral")
+        return None if found is None else bool(found[0])
+
+    assert self_referral("Parents can book a place themselves on the booking line.") is True
+    assert self_referral("Anyone can get in touch with us, including you.") is True
+    assert self_referral("We are not able to take referrals directly from parents.") is False
+    assert self_referral("Referrals come from health visitors.") is None
+    either = read_eligibility(["Any family with a child under 18, or who is expecting a baby."])
+    assert "pregnancy" not in either
+    assert read_eligibility(["Pupils of compulsory school age (5–16)."])["child_age"][0] == {
+        "min_years": 5, "max_years": 16}

@@ -49,13 +49,23 @@ _DATE = (rf"\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS})\s+\d{{4}}|\d{{1,2}}/\d{{1,
 _APPLIES = (r"effective|in (?:force|effect)|takes? effect|applies|applicable|valid|start date|"
             r"commenc\w*|go[- ]?live|live|(?:approved )?for use|in use")
 _ISSUED = r"published|issued|approved|date of issue|dated|date"
-_WHEN = rf"(?:\s+(?:from|on|date))?\s*:?\s*({_DATE})"
+# a label and its value, as prose or as a table row read out ("Effective · 1 February 2026")
+_SEPARATOR = r"\s*[:\u00b7|\u2013-]?\s*"
+_WHEN = rf"(?:\s+(?:from|on|date))?{_SEPARATOR}({_DATE})"
 _EFFECTIVE = re.compile(rf"(?<!review )(?<!reviewed )(?<!updated )\b(?:{_APPLIES})\b{_WHEN}",
                         re.IGNORECASE)
 _ISSUE_DATE = re.compile(rf"(?<!review )(?<!reviewed )(?<!updated )\b(?:{_ISSUED})\b{_WHEN}",
                          re.IGNORECASE)
-_VERSION = re.compile(r"\bversion\s*(?:number|no\.?)?\s*:?\s*(\d+(?:\.\d+){0,2})\b|\bv(\d+\.\d+)\b"
-                      r"|(?-i:\bIssue)\s*(?:no\.?)?\s*:?\s*(\d+(?:\.\d+)?)\b", re.IGNORECASE)
+_VERSION = re.compile(rf"\b(?:version|ver|rev(?:ision)?)\.?\s*(?:number|no\.?)?{_SEPARATOR}"
+                      r"(\d+(?:\.\d+){0,2})\b|\bv(\d+\.\d+)\b"
+                      rf"|(?-i:\b(?:Issue|Edition))\s*(?:no\.?)?{_SEPARATOR}(\d+(?:\.\d+)?)\b",
+                      re.IGNORECASE)
+# a document-control table exported as text: a row of column names, then a row of values
+# ("Version Approved Effective" / "1.0 SEND Partnership Board, 12/11/2025 05/01/2026")
+_COLUMN = (r"(?:version|ver|approved(?: by)?|effective(?: from| date)?|review(?: date)?|date|"
+           r"owner|author|status)")
+_CONTROL_HEADER = re.compile(rf"^\s*{_COLUMN}(?:\s+{_COLUMN})+\s*$", re.IGNORECASE)
+_DATE_COLUMNS = re.compile(r"\b(?:approved|effective|review|date)\b", re.IGNORECASE)
 
 
 
@@ -70,8 +80,8 @@ def propose_metadata(path: Path, extracted: Extracted) -> tuple[DocumentMeta, li
     }
     sources: dict[str, str] = {"id": f"the file name {path.name}", "kind": kind_from,
                                "title": title_from}
-    for name, (value, sentence) in _dated([text for text, _, _ in placed]
-                                          + extracted.margins).items():
+    for name, (value, sentence) in _dated([text for text, _, _ in placed] + extracted.margins,
+                                          extracted.text.splitlines()).items():
         fields[name] = value
         sources[name] = sentence
     if kind == "service":
@@ -166,13 +176,16 @@ def _opening_line(text: str) -> str | None:
     return title if len(title.split()) <= MAX_TITLE_WORDS else None
 
 
-def _dated(sentences: list[str]) -> dict[str, tuple[Any, str]]:
-    """The first version stated, and the first date the document applies from (else the first
-    date it was issued)."""
-    found: dict[str, tuple[Any, str]] = {}
-    for sentence in sentences:
-        if "version" not in found and (match := _VERSION.search(sentence)):
-            found["version"] = (next(g for g in match.groups() if g), sentence)
+def _dated(sentences: list[str], lines: list[str]) -> dict[str, tuple[Any, str]]:
+    """The version and the date the document applies from, from its control table when it has
+    one; else the highest version stated, and the first date the document applies from (else
+    the first date it was issued)."""
+    found: dict[str, tuple[Any, str]] = _control_table(lines)
+    stated = [(next(g for g in match.groups() if g), sentence) for sentence in sentences
+              for match in _VERSION.finditer(sentence)]
+    if stated and "version" not in found:
+        # a version history lists the superseded versions too: the current one is the highest
+        found["version"] = max(stated, key=lambda item: _version_key(item[0]))
     for pattern in (_EFFECTIVE, _ISSUE_DATE):
         for sentence in sentences:
             day = next((d for m in pattern.finditer(sentence) if (d := _parse_date(m.group(1)))),
@@ -180,6 +193,32 @@ def _dated(sentences: list[str]) -> dict[str, tuple[Any, str]]:
             if day and "effective" not in found:
                 found["effective"] = (day.isoformat(), sentence)
     return found
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
+
+
+def _control_table(lines: list[str]) -> dict[str, tuple[Any, str]]:
+    """Version and effective date from a control table whose column names and values were
+    read out as two lines."""
+    for header, row in zip(lines, lines[1:], strict=False):
+        if not _CONTROL_HEADER.match(header):
+            continue
+        columns = header.lower().split()
+        found: dict[str, tuple[Any, str]] = {}
+        version = re.match(r"\s*(\d+(?:\.\d+){0,2})\b", row)
+        if columns[0].startswith("ver") and version:
+            found["version"] = (version.group(1), f"{header} {row}")
+        dates = [d for m in re.finditer(_DATE, row, re.IGNORECASE)
+                 if (d := _parse_date(m.group()))]
+        date_columns = _DATE_COLUMNS.findall(header.lower())
+        if "effective" in date_columns and len(dates) == len(date_columns):
+            found["effective"] = (dates[date_columns.index("effective")].isoformat(),
+                                  f"{header} {row}")
+        if found:
+            return found
+    return {}
 
 
 def _parse_date(text: str) -> dt.date | None:

@@ -15,7 +15,7 @@ from waymark.tokens import NUMBER_WORD, any_of, number_value
 
 _N = rf"(\d{{1,2}}|{NUMBER_WORD})"
 _UNIT = r"\s*(months?|mths?|years?|yrs?)?"
-_AGE_RANGE = re.compile(rf"\b(?:aged|ages|age)\s+(?:from\s+|between\s+)?{_N}\s*(?:years?\s*)?"
+_AGE_RANGE = re.compile(rf"\b(?:aged|ages|age)\s+\(?(?:from\s+|between\s+)?{_N}\s*(?:years?\s*)?"
                         rf"(?:to|-|\u2013|and|until)\s*{_N}{_UNIT}\b", re.IGNORECASE)
 # "young people 11 to 18": a range straight after the people it is about (figures only: "young
 # people one to one" is not an age)
@@ -24,7 +24,7 @@ _PEOPLE_RANGE = re.compile(r"\b(?:young people|children|pupils|teenagers|babies|
                            re.IGNORECASE)
 _AGE_UNDER = re.compile(rf"\bunder(?:\s+the\s+age\s+of)?[\s-]+{_N}s?{_UNIT}\b"
                         rf"|\b{_N}{_UNIT}\s*and\s+under\b", re.IGNORECASE)
-_AGE_FROM = re.compile(rf"\b(?:from|aged)\s+(?:the\s+age\s+of\s+)?{_N}(?!\d){_UNIT}"
+_AGE_FROM = re.compile(rf"\b(?:from|aged)\s+(?:the\s+age\s+of\s+|age\s+)?{_N}(?!\d){_UNIT}"
                        rf"(?:\s+(?:and|or)\s+(?:over|older|above)\b"
                        rf"|(?!\s*(?:to|-|\u2013|and|until|or)\b))", re.IGNORECASE)
 _AGE_OVER = re.compile(rf"\bover\s+(?:the\s+age\s+of\s+)?{_N}\b", re.IGNORECASE)
@@ -47,7 +47,8 @@ _NEGATION = re.compile(r"\b(?:not|no|cannot|can't|unable|excluded?|except)\b|n't
 _PREGNANT = any_of(r"pregnan\w*", "expectant", "expecting a baby", "antenatal")
 # "Expectant parents can use the service too", "expectant parents and parents of babies": one
 # group among others, not a condition
-_ALSO = any_of("too", "also", "as well", "welcome", "including", "and parents of", "or parents of")
+_ALSO = any_of("too", "also", "as well", "welcome", "including", "and parents of", "or parents of",
+               r"or (?:who (?:is|are) |are |is )?(?:expecting|pregnant)")
 # a sentence saying who the service is for (not "Pregnancy brings big changes")
 _FOR_WHOM = any_of("for", r"eligib\w*", "must", "only", "who (?:are|is)", "open to", "aimed at",
                    "criteria", "excluded?", "not", "cannot", "can't", "works? with", r"referr\w*")
@@ -55,7 +56,9 @@ _PLACE = any_of("liv(?:e|es|ing)", "resident", "based", "postcodes?", "districts
                 "areas?")
 _CONSENT = re.compile(r"\b(?:consent|permission)\b|\bagree(?:s|d)? to (?:the |a |being )?"
                       r"(?:referr\w*|refer|take part|taking part|support|sharing|share|"
-                      r"information)\b|\bagreement\b", re.IGNORECASE)
+                      r"information)\b|\bagreement\b|\bask (?:a |the |their )?"
+                      r"(?:parents?|carers?|family|young person)(?: or carers?)? to agree\b",
+                      re.IGNORECASE)
 _NO_NEED = any_of("(?:don't|do not|does not|doesn't|no) need")
 _SELF_REFERRAL = re.compile(r"\bself[- ]refer\w*|\brefer (?:themselves|(?:their|your) (?:child|"
                             r"family)) directly\b|\brefer themselves\b|\bno referral (?:is )?"
@@ -63,7 +66,12 @@ _SELF_REFERRAL = re.compile(r"\bself[- ]refer\w*|\brefer (?:themselves|(?:their|
                             r"your) own\b|\bfamilies can (?:contact|call|ring|email)\b"
                             r"|\b(?:get in touch|contact us|call us|ring us|email us)\s+"
                             r"(?:directly|themselves|yourself)\b"
-                            r"|\b(?:call|contact|ring) us themselves\b",
+                            r"|\b(?:call|contact|ring) us themselves\b"
+                            r"|\brefer (?:yourself|yourselves)\b|\bbook (?:a place |places )?"
+                            r"(?:themselves|yourself)\b"
+                            r"|\banyone can (?:refer|get in touch|contact)\b"
+                            r"|\b(?:take|accept) referrals directly from (?:parents|families|"
+                            r"carers|young people)\b",
                             re.IGNORECASE)
 _REFERRAL = re.compile(r"\brefer\w*\b.*\b(?:form|portal|online|email|call|phone|ring|"
                        r"through|via|using)\b", re.IGNORECASE)
@@ -84,6 +92,9 @@ def read_eligibility(sentences: list[str]) -> dict[str, tuple[Any, str]]:
     sentence it came from."""
     found: dict[str, tuple[Any, str]] = {}
     for sentence in sentences:
+        # "Version 1.4 · Changes: age extended from under 1 to under 2" is history
+        sentence = "\n".join(line for line in sentence.splitlines()
+                             if not _CHANGE_LOG.search(line))
         for whose, age in _ages(sentence):
             if whose not in found:
                 found[whose] = (age, sentence)
@@ -110,9 +121,12 @@ def read_eligibility(sentences: list[str]) -> dict[str, tuple[Any, str]]:
     return found
 
 
+# a row of a version history or a summary of changes
+_CHANGE_LOG = re.compile(r"\b(?:summary of )?changes?\s*:|\bversion\s*:?\s*\d", re.IGNORECASE)
 _FULL_POSTCODE = re.compile(r"\b[A-Z]{1,2}\d{1,2}[A-Z]?\s+\d[A-Z]{2}\b")
 # "anywhere in Kestrel Cross", "all Marlow postcodes", "across the borough": no area limit
-_WHOLE_AREA = re.compile(r"\b(?:anywhere in|all (?:of )?(?:the )?[A-Z][\w ]{0,30}?postcodes|"
+_WHOLE_AREA = re.compile(r"\b(?:anywhere in|any postcode|"
+                         r"all (?:of )?(?:the )?[A-Z][\w ]{0,30}?postcodes|"
                          r"(?:across|throughout) the (?:whole )?(?:borough|county|city|district)|"
                          r"borough-wide|county-wide|citywide|city-wide)\b", re.IGNORECASE)
 _DISTRICT_RANGE = re.compile(r"\b([A-Z]{1,2})(\d{1,2})\s*(?:-|\u2013|to)\s*(?:\1)?(\d{1,2})\b")
