@@ -1,8 +1,9 @@
 """How often the metadata Waymark proposes for a draft is what the owner would confirm, field by
 field, on documents written blind (Word files, PDFs and saved pages without metadata, and
-`expected.yaml`). Each set is in one split: `evals/drafts/` (Brookvale) and
-`evals/drafts_kestrel/` (Kestrel Cross) are dev, fitted on; `evals/drafts_holdout/` (Marlow
-Fen, written last by another blind author and never fitted on) is test."""
+`expected.yaml`). Each set is in one split: `evals/drafts/` (Brookvale),
+`evals/drafts_kestrel/` (Kestrel Cross) and `evals/drafts_marlow/` (Marlow Fen, the held-out
+set until December 2026) are dev, fitted on; `evals/drafts_ravensholt/` (Ravensholt, written
+last by another blind author and never fitted on) is test."""
 
 from __future__ import annotations
 
@@ -58,8 +59,9 @@ def _get(data: dict[str, Any], field: str) -> Any:
     return value
 
 
-DRAFT_SETS = {DEV: [Path("evals/drafts"), Path("evals/drafts_kestrel")],
-              TEST: [Path("evals/drafts_holdout")]}
+DRAFT_SETS = {DEV: [Path("evals/drafts"), Path("evals/drafts_kestrel"),
+                    Path("evals/drafts_marlow")],
+              TEST: [Path("evals/drafts_ravensholt")]}
 
 
 def evaluate_drafts(folders: list[Path], max_bytes: int, misses: list[dict[str, Any]],
