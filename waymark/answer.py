@@ -87,8 +87,11 @@ class Answerer:
 
     def run(self, text: str, filters: Filters | None = None) -> Outcome:
         """The answer with the evidence behind it (passages and the refusal decision)."""
+        with self.store.pinned() as snapshot:
+            return self._run(text, filters, snapshot)
+
+    def _run(self, text: str, filters: Filters | None, snapshot: Snapshot) -> Outcome:
         fitted = self.fitted or calibration.shipped()
-        snapshot = self.store.snapshot()
         risk = escalation.detect(text, snapshot)
         # the rest reads the question in the knowledge base's words ("camhs" spelt out where
         # the documents never write it)

@@ -127,10 +127,14 @@ class Names:
         self.chunk_share = chunk_share
         self.documents_using = documents_using
         self.sharing: dict[tuple[str, ...], set[str]] = {}
+        # the names of a document that hold a run, by (run, document): a question is matched
+        # through its own runs rather than through every name of every document
+        self.holding: dict[tuple[tuple[str, ...], str], list[tuple[str, ...]]] = {}
         for doc_id, names in self.names.items():
             for name in names:
                 for run in _runs(name):
                     self.sharing.setdefault(run, set()).add(doc_id)
+                    self.holding.setdefault((run, doc_id), []).append(name)
         self._common: dict[tuple[str, ...], bool] = {}
         self._own: dict[str, bool] = {}
 
@@ -160,15 +164,15 @@ class Names:
     def named_in(self, question: str) -> dict[str, Naming]:
         """The documents `question` names."""
         q = _Question.of(question)
-        runs = _runs(q.stems)
-        found = {}
-        for doc_id, names in self.names.items():
-            best = max((len(run) for name in names for run in _runs(name) & runs
-                        if self._distinctive(run, name, q)), default=0)
-            if best:
-                extra = len({w for name in names for w in name} & set(q.stems)) - best
-                found[doc_id] = Naming(best, extra)
-        return found
+        best: dict[str, int] = {}
+        for run in _runs(q.stems):
+            for doc_id in self.sharing.get(run, ()):
+                if len(run) > best.get(doc_id, 0) and any(
+                        self._distinctive(run, name, q) for name in self.holding[(run, doc_id)]):
+                    best[doc_id] = len(run)
+        return {doc_id: Naming(best[doc_id], len({w for name in names for w in name}
+                                                 & set(q.stems)) - best[doc_id])
+                for doc_id, names in self.names.items() if doc_id in best}
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,7 @@ def candidates(question: Question, answering: list[Passage], passages: list[Pass
             # a sentence also speaks for the headings it stands under, and for its document's
             # names when deciding whether the guidance answers at all ("IY age range")
             section, _ = passage.locate(sentence.start)
-            have = {stem(w) for w in content_terms(" ".join([sentence.text, *section]))}
+            have = _terms(sentence.text, tuple(section))
             overlap = _share(question, have)
             named_overlap = _share(question, have | named)
             context = " ".join([title, *section[-1:]])
@@ -58,6 +58,13 @@ def candidates(question: Question, answering: list[Passage], passages: list[Pass
                                    named_overlap, rank_bonus, bool(stated),
                                    any(f.strict for f in stated)))
     return found
+
+
+@lru_cache(maxsize=16384)
+def _terms(sentence: str, section: tuple[str, ...]) -> frozenset[str]:
+    """The stemmed words of a sentence and its headings (the same passages come back for many
+    questions: each sentence is read once)."""
+    return frozenset(stem(w) for w in content_terms(" ".join([sentence, *section])))
 
 
 def _share(question: Question, have: set[str] | frozenset[str]) -> float:

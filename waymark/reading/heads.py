@@ -56,24 +56,39 @@ class Lexicon:
         """What `TfidfVectorizer.transform` gives (sublinear tf, idf, l2 norm), times the
         lexicon's weight, without its checks: they cost more than the transform of a short
         text, and the lexicon is fixed."""
-        rows, cols, values = [], [], []
-        for row, text in enumerate(texts):
+        indptr, indices, values = [0], [], []
+        for text in texts:
             counts = Counter(i for gram in self._analyse(text)
                              if (i := self.vocabulary.get(gram)) is not None)
-            if not counts:
-                continue
-            index = np.fromiter(counts, dtype=np.int64)
-            tfidf = (1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64))) \
-                * self.idf[index]
-            rows += [row] * len(index)
-            cols += index.tolist()
-            values += (tfidf / np.linalg.norm(tfidf) * self.weight).tolist()
-        return sparse.csr_matrix((values, (rows, cols)),
+            if counts:
+                index = np.fromiter(counts, dtype=np.int64)
+                tfidf = (1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64))) \
+                    * self.idf[index]
+                indices += index.tolist()
+                values += (tfidf / np.linalg.norm(tfidf) * self.weight).tolist()
+            indptr.append(len(indices))
+        return sparse.csr_matrix((values, indices, indptr),
                                  shape=(len(texts), len(self.vocabulary)))
 
 
+@dataclass(frozen=True)
+class Features:
+    """The rows a head reads: each text's vector beside its n-grams, kept apart so that reading
+    a question costs two small products rather than building one wide sparse matrix."""
+
+    vectors: np.ndarray  # (texts, 384)
+    lexical: sparse.csr_matrix  # (texts, vocabulary)
+
+    def __getitem__(self, rows: list[int] | np.ndarray) -> Features:
+        return Features(self.vectors[rows], self.lexical[rows])
+
+    def matrix(self) -> sparse.csr_matrix:
+        """Both parts as one matrix, as the trainer fits them."""
+        return sparse.hstack([sparse.csr_matrix(self.vectors), self.lexical]).tocsr()
+
+
 def features(vectors: np.ndarray, lexical: sparse.csr_matrix) -> sparse.csr_matrix:
-    return sparse.hstack([sparse.csr_matrix(vectors), lexical]).tocsr()
+    return Features(vectors, lexical).matrix()
 
 
 @dataclass(frozen=True)
@@ -85,12 +100,17 @@ class Head:
     centroids: np.ndarray = field(repr=False)  # (labels, 384): mean vector of each label
 
     @cached_property
-    def _columns(self) -> np.ndarray:
-        """The weights as contiguous columns: a sparse row times them needs no copy."""
-        return np.ascontiguousarray(self.weights.T)
+    def _vector_columns(self) -> np.ndarray:
+        return np.ascontiguousarray(self.weights[:, :DIMENSIONS].T)
 
-    def probabilities(self, x: sparse.csr_matrix) -> np.ndarray:
-        logits = np.asarray(x @ self._columns) + self.bias
+    @cached_property
+    def _lexical_columns(self) -> np.ndarray:
+        """The n-grams' weights as contiguous columns: a sparse row times them needs no copy."""
+        return np.ascontiguousarray(self.weights[:, DIMENSIONS:].T)
+
+    def probabilities(self, x: Features) -> np.ndarray:
+        logits = x.vectors @ self._vector_columns + np.asarray(x.lexical @ self._lexical_columns) \
+            + self.bias
         if self.softmax:
             logits = logits - logits.max(axis=-1, keepdims=True)
             exp = np.exp(logits)
@@ -111,11 +131,11 @@ class Heads:
     def cuts(self) -> dict[str, float]:
         return dict(self.provenance.get("cuts", {}))
 
-    def risk_features(self, vectors: np.ndarray, texts: list[str]) -> sparse.csr_matrix:
-        return features(vectors, self.risk_lexicon.transform(texts))
+    def risk_features(self, vectors: np.ndarray, texts: list[str]) -> Features:
+        return Features(vectors, self.risk_lexicon.transform(texts))
 
-    def needs_features(self, vectors: np.ndarray, texts: list[str]) -> sparse.csr_matrix:
-        return features(vectors, self.needs_lexicon.transform(texts))
+    def needs_features(self, vectors: np.ndarray, texts: list[str]) -> Features:
+        return Features(vectors, self.needs_lexicon.transform(texts))
 
 
 LEXICONS = ("risk_lexicon", "needs_lexicon")

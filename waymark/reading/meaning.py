@@ -14,11 +14,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
-from scipy import sparse
 
 from waymark.embeddings import MiniLMEmbeddings, query_model
 from waymark.models import Taxonomy
-from waymark.reading.heads import Head, Heads, shipped_heads
+from waymark.reading.heads import Features, Head, Heads, shipped_heads
 from waymark.reading.units import Unit, UnitEncoder
 from waymark.tokens import tokens
 
@@ -120,7 +119,7 @@ class MeaningReader:
         return self.term_ids[rows[int(np.argmax(closeness))]]
 
     def _read_risk(self, units: list[Unit], vectors: np.ndarray, texts: list[str],
-                   windows: list[Unit], window_x: sparse.csr_matrix, reading: Reading) -> None:
+                   windows: list[Unit], window_x: Features, reading: Reading) -> None:
         heads = self.heads
         whole = heads.risk.probabilities(window_x)[:, 0]
         reading.risk_probability = float(whole.max())
@@ -139,7 +138,7 @@ class MeaningReader:
         reading.risks.append(Found(term, kind, reading.risk_probability, units[riskiest],
                                    mapped=bool(rows) and kind not in self.stand_ins))
 
-    def _read_needs(self, units: list[Unit], vectors: np.ndarray, unit_x: sparse.csr_matrix,
+    def _read_needs(self, units: list[Unit], vectors: np.ndarray, unit_x: Features,
                     reading: Reading) -> None:
         head = self.heads.needs
         probabilities = head.probabilities(unit_x)
@@ -164,7 +163,7 @@ def _states_something(text: str) -> bool:
     return any(w not in _FACT_WORDS for w in tokens(text) if len(w) >= 3 and w.isalpha())
 
 
-def _map(head: Head, x: sparse.csr_matrix, rows: list[int], floor: float
+def _map(head: Head, x: Features, rows: list[int], floor: float
          ) -> dict[str, list[int]]:
     """category -> rows of the terms the head recognises as it."""
     mapping: dict[str, list[int]] = {}

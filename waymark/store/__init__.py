@@ -18,6 +18,7 @@ import fcntl
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,8 @@ __all__ = ["NewVersion", "Snapshot", "Store", "StoredChunk", "StoredDocument", "
 # The last snapshot read per side store file in this process, so that stores opened per
 # request share it: {sqlite path: (generation token, snapshot)}
 _SNAPSHOTS: dict[str, tuple[str, Snapshot]] = {}
+# The snapshot one piece of work (a question) holds, per side store file: set by `Store.pinned`
+_PINNED: ContextVar[dict[str, tuple[str, Snapshot]] | None] = ContextVar("pinned", default=None)
 CHUNKS_REMEMBERED = 4096
 
 
@@ -62,7 +65,7 @@ class Store:
         self.generations = Generations(self.side)
         self.versions = Versions(self.side)
         self.lexical = LexicalIndex(self.side, lambda: self.snapshot().generation)
-        self.vectors = VectorIndex(settings, embeddings_id, lambda: self.generations.active()[1])
+        self.vectors = VectorIndex(settings, embeddings_id, self._active_token)
         self.audit = AuditTrail(self.side)
         self._chunks: LRUCache[tuple[tuple[str, int | None], Any], StoredChunk] = \
             LRUCache(maxsize=CHUNKS_REMEMBERED)
@@ -71,14 +74,36 @@ class Store:
     # ------------------------------------------------------------------ reading
 
     def snapshot(self) -> Snapshot:
-        """The active knowledge base as one consistent view, cached until the generation moves."""
+        """The active knowledge base as one consistent view, cached until the generation moves
+        (the one held by `pinned` inside it)."""
+        return self._current()[1]
+
+    @contextmanager
+    def pinned(self) -> Iterator[Snapshot]:
+        """One snapshot for all the work inside (answering one question): every part reads the
+        same generation, and asks the side store which one is active once, not once a part."""
+        token, snapshot = self._current()
+        held = _PINNED.set({**(_PINNED.get() or {}), self._where: (token, snapshot)})
+        try:
+            yield snapshot
+        finally:
+            _PINNED.reset(held)
+
+    def _current(self) -> tuple[str, Snapshot]:
+        """(generation token, snapshot) of the active generation, or of the pinned one."""
+        pinned = (_PINNED.get() or {}).get(self._where)
+        if pinned is not None:
+            return pinned
         generation, token = self.generations.active()
         cached = _SNAPSHOTS.get(self._where)
         if cached is not None and cached[0] == token:
-            return cached[1]
-        snapshot = self.generations.load(generation)
-        _SNAPSHOTS[self._where] = (token, snapshot)
-        return snapshot
+            return cached
+        _SNAPSHOTS[self._where] = (token, self.generations.load(generation))
+        return _SNAPSHOTS[self._where]
+
+    def _active_token(self) -> str:
+        pinned = (_PINNED.get() or {}).get(self._where)
+        return pinned[0] if pinned is not None else self.generations.active()[1]
 
     def documents(self) -> list[StoredDocument]:
         """The documents of the active generation, ordered by id."""
