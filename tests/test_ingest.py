@@ -161,3 +161,22 @@ def test_ingest_of_subset_paths_removes_the_rest(kb: Path, settings: Settings,
     ingest([kb], settings, embeddings=embeddings)
     report = ingest([kb / "services", kb / "youth.pdf"], settings, embeddings=embeddings)
     assert report.unchanged == ["nb-hv", "nb-youth"] and report.removed == ["nb-fpm"]
+
+
+def test_a_pinned_snapshot_holds_while_a_new_generation_is_committed(
+        kb: Path, settings: Settings, embeddings: CountingEmbeddings) -> None:
+    """A question reads one generation from start to end, even when an ingest lands meanwhile;
+    the next question sees the new one."""
+    make_kb(kb)
+    ingest([kb], settings, embeddings=embeddings)
+    store = open_store(settings)
+    with store.pinned() as held:
+        before = set(held.documents)
+        (kb / "late.md").write_text(
+            "---\nid: late\nkind: guidance\ntitle: Late arrival\nowner: Team\nversion: '1'\n"
+            "effective: 2026-01-01\nreview: 2027-01-01\n---\n# Late arrival\n\nNew guidance "
+            "that arrived while a question was being answered.\n", encoding="utf-8")
+        ingest([kb], settings, embeddings=embeddings)
+        assert set(store.snapshot().documents) == before
+        assert store.snapshot() is held
+    assert set(store.snapshot().documents) == before | {"late"}

@@ -98,8 +98,9 @@ class Store:
         cached = _SNAPSHOTS.get(self._where)
         if cached is not None and cached[0] == token:
             return cached
-        _SNAPSHOTS[self._where] = (token, self.generations.load(generation))
-        return _SNAPSHOTS[self._where]
+        current = (token, self.generations.load(generation))
+        _SNAPSHOTS[self._where] = current
+        return current
 
     def _active_token(self) -> str:
         pinned = (_PINNED.get() or {}).get(self._where)
