@@ -1,8 +1,9 @@
 """How often the metadata Waymark proposes for a draft is what the owner would confirm, field by
 field, on documents written blind (Word files, PDFs and saved pages without metadata, and
 `expected.yaml`). Each set is in one split: `evals/drafts/` (Brookvale),
-`evals/drafts_kestrel/` (Kestrel Cross) and `evals/drafts_marlow/` (Marlow Fen, the held-out
-set until December 2026) are dev, fitted on; `evals/drafts_ravensholt/` (Ravensholt, written
+`evals/drafts_kestrel/` (Kestrel Cross), `evals/drafts_marlow/` (Marlow Fen, the held-out
+set until December 2026) and `evals/drafts_hollinbridge/` (Hollinbridge, written as a dev set)
+are dev, fitted on; `evals/drafts_ravensholt/` (Ravensholt, written
 last by another blind author and never fitted on) is test."""
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ def _same(field: str, proposed: Any, expected: Any) -> bool:
         def bounds(age: dict[str, Any] | None) -> tuple[Any, Any]:
             age = age or {}
             low, high = age.get("min_years"), age.get("max_years")
-            return (None if low in (None, 0) else int(low),
+            # whole years, as the schema writes them: "from 6 months" is from 0, no lower bound
+            return (None if low is None or int(low) == 0 else int(low),
                     None if high is None else int(high))
         return bounds(proposed) == bounds(expected)
     if field == "title":
@@ -60,7 +62,7 @@ def _get(data: dict[str, Any], field: str) -> Any:
 
 
 DRAFT_SETS = {DEV: [Path("evals/drafts"), Path("evals/drafts_kestrel"),
-                    Path("evals/drafts_marlow")],
+                    Path("evals/drafts_marlow"), Path("evals/drafts_hollinbridge")],
               TEST: [Path("evals/drafts_ravensholt")]}
 
 

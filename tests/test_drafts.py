@@ -266,3 +266,42 @@ def test_who_can_refer_in_everyday_words() -> None:
     assert "pregnancy" not in either
     assert read_eligibility(["Pupils of compulsory school age (5–16)."])["child_age"][0] == {
         "min_years": 5, "max_years": 16}
+
+
+def test_dates_ages_and_ways_in_written_other_ways(tmp_path: Path) -> None:
+    """Dates as 01.04.26 and "w.e.f.", a label above its value, a superseded version's date, a
+    page's details as a description list, ages in months and by an ordinal birthday, Year R,
+    referrals "by schools only", and the sentence that says how to refer."""
+    from waymark.loaders import load_document
+
+    (tmp_path / "services").mkdir()
+    spec = tmp_path / "services" / "pairs.md"
+    spec.write_text(
+        "# Parent and Infant Support\n\nSupersedes: Version 2.0 (date of implementation "
+        "01.06.24)\n\nDate of implementation: 01.04.26\n\nEligibility: babies from birth until "
+        "the baby's second birthday.\n\n## How to refer\n\nReferrals are made by GPs only.\n\n"
+        "Use the referral form on the portal.\n", encoding="utf-8")
+    meta = load_document(spec, 1 << 20).meta.model_dump(mode="json")
+    assert meta["effective"] == "2026-04-01"
+    assert meta["eligibility"]["child_age"] == {"min_years": None, "max_years": 1.99}
+    assert meta["referral"]["self_referral"] is False
+    assert meta["referral"]["route"] == "Use the referral form on the portal."
+
+    groups = tmp_path / "services" / "groups.md"
+    groups.write_text("# Little Groups\n\nDate effective\n\nApril 2026\n\nFor children from "
+                      "6 months to 3 years, and pupils from Year R to Year 6.\n", encoding="utf-8")
+    meta = load_document(groups, 1 << 20).meta.model_dump(mode="json")
+    assert meta["effective"] == "2026-04-01"
+    assert meta["eligibility"]["child_age"] == {"min_years": 0.5, "max_years": 3}
+
+    (tmp_path / "guidance").mkdir()
+    page = tmp_path / "guidance" / "fathers.html"
+    page.write_text(
+        "<html><body><nav class='menu'>Home</nav><main><h1>Working with fathers</h1>"
+        "<dl class='doc-meta'><dt>Version</dt><dd>1.0</dd><dt>Applies from</dt>"
+        "<dd>3 November 2025</dd></dl><p>Fathers are often unseen by the services working "
+        "with a family, and this guidance sets out what every practitioner should do to see "
+        "them, speak to them and involve them in the plan.</p></main>"
+        "<footer class='footer'>Contact us</footer></body></html>", encoding="utf-8")
+    meta = load_document(page, 1 << 20).meta.model_dump(mode="json")
+    assert meta["version"] == "1.0" and meta["effective"] == "2025-11-03"

@@ -42,18 +42,25 @@ _EVIDENCE_WORDS = any_of("trial", "evaluation", "study", "studies", "evidence (?
 
 _MONTHS = ("january|february|march|april|may|june|july|august|september|october|november|"
            "december")
-_DATE = (rf"\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS})\s+\d{{4}}|\d{{1,2}}/\d{{1,2}}/\d{{4}}"
+_DATE = (rf"\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS})\s+\d{{4}}"
+         rf"|\d{{1,2}}[/.]\d{{1,2}}[/.](?:\d{{4}}|\d{{2}}(?!\d))"
          rf"|\d{{4}}-\d{{2}}-\d{{2}}|(?:{_MONTHS})\s+\d{{4}}")
 # When a document applies from, said outright; and, failing that, when it was issued. A review
 # or "last updated" date is neither.
-_APPLIES = (r"effective|in (?:force|effect)|takes? effect|applies|applicable|valid|start date|"
-            r"commenc\w*|go[- ]?live|live|(?:approved )?for use|in use")
+_APPLIES = (r"effective|in (?:force|effect)|takes? effect|appl(?:y|ies)|applicable|valid|"
+            r"start date|commenc\w*|go[- ]?live|live|(?:approved )?for use|in use|"
+            r"date of (?:effect|implementation)|implement(?:ation|ed)(?: date)?")
 _ISSUED = r"published|issued|approved|date of issue|dated|date"
 # a label and its value, as prose or as a table row read out ("Effective · 1 February 2026")
 _SEPARATOR = r"\s*[:\u00b7|\u2013-]?\s*"
-_WHEN = rf"(?:\s+(?:from|on|date))?{_SEPARATOR}({_DATE})"
-_EFFECTIVE = re.compile(rf"(?<!review )(?<!reviewed )(?<!updated )\b(?:{_APPLIES})\b{_WHEN}",
-                        re.IGNORECASE)
+# "takes effect from the start of the autumn term on 2 September 2025": a few words may come
+# between the label and its date, ending in "from" or "on"
+_WHEN = (rf"(?:\s+(?:from|on|date))?(?:[^.;\d]{{0,60}}?\b(?:from|on)\b)?{_SEPARATOR}"
+         rf"({_DATE})")
+_EFFECTIVE = re.compile(rf"(?<!review )(?<!reviewed )(?<!updated )(?:\b(?:{_APPLIES})\b{_WHEN}"
+                        rf"|\bw\.e\.f\.?\s*({_DATE}))", re.IGNORECASE)
+# the dates of the versions a document replaces are not when it applies
+_SUPERSEDED = any_of(r"supersed\w*", "replaces", "previous(?:ly)?", "old version")
 _ISSUE_DATE = re.compile(rf"(?<!review )(?<!reviewed )(?<!updated )\b(?:{_ISSUED})\b{_WHEN}",
                          re.IGNORECASE)
 _VERSION = re.compile(rf"\b(?:version|ver|rev(?:ision)?)\.?\s*(?:number|no\.?)?{_SEPARATOR}"
@@ -62,10 +69,11 @@ _VERSION = re.compile(rf"\b(?:version|ver|rev(?:ision)?)\.?\s*(?:number|no\.?)?{
                       re.IGNORECASE)
 # a document-control table exported as text: a row of column names, then a row of values
 # ("Version Approved Effective" / "1.0 SEND Partnership Board, 12/11/2025 05/01/2026")
-_COLUMN = (r"(?:version|ver|approved(?: by)?|effective(?: from| date)?|review(?: date)?|date|"
-           r"owner|author|status)")
+_DATE_COLUMN = (r"(?:approved|effective(?: from| date)?|implementation(?: date)?|date ratified|"
+                r"ratified|replaces|supersedes|review(?: date)?|date)")
+_COLUMN = rf"(?:version|ver|approved by|{_DATE_COLUMN}|owner|author|status)"
 _CONTROL_HEADER = re.compile(rf"^\s*{_COLUMN}(?:\s+{_COLUMN})+\s*$", re.IGNORECASE)
-_DATE_COLUMNS = re.compile(r"\b(?:approved|effective|review|date)\b", re.IGNORECASE)
+_DATE_COLUMNS = re.compile(rf"\b{_DATE_COLUMN}\b", re.IGNORECASE)
 
 
 
@@ -81,7 +89,8 @@ def propose_metadata(path: Path, extracted: Extracted) -> tuple[DocumentMeta, li
     sources: dict[str, str] = {"id": f"the file name {path.name}", "kind": kind_from,
                                "title": title_from}
     for name, (value, sentence) in _dated([text for text, _, _ in placed] + extracted.margins,
-                                          extracted.text.splitlines()).items():
+                                          [line for line in extracted.text.splitlines()
+                                           if line.strip()]).items():
         fields[name] = value
         sources[name] = sentence
     if kind == "service":
@@ -186,13 +195,22 @@ def _dated(sentences: list[str], lines: list[str]) -> dict[str, tuple[Any, str]]
     if stated and "version" not in found:
         # a version history lists the superseded versions too: the current one is the highest
         found["version"] = max(stated, key=lambda item: _version_key(item[0]))
+    # a two-column table read out puts each label on a line above its value
+    pairs = [f"{label} {value}" for label, value in zip(lines, lines[1:], strict=False)]
     for pattern in (_EFFECTIVE, _ISSUE_DATE):
-        for sentence in sentences:
-            day = next((d for m in pattern.finditer(sentence) if (d := _parse_date(m.group(1)))),
-                       None)
+        for sentence in [*sentences, *pairs]:
+            day = next((d for m in pattern.finditer(_before_superseded(sentence))
+                        if (d := _parse_date(next(g for g in m.groups() if g)))), None)
             if day and "effective" not in found:
                 found["effective"] = (day.isoformat(), sentence)
     return found
+
+
+def _before_superseded(sentence: str) -> str:
+    """Each line up to where it starts on a version this one replaces ("takes effect on 1 April
+    2026 and replaces version 3.2, which applied from 1 April 2024")."""
+    return "\n".join(line[:cue.start()] if (cue := _SUPERSEDED.search(line)) else line
+                     for line in sentence.splitlines())
 
 
 def _version_key(version: str) -> tuple[int, ...]:
@@ -213,9 +231,10 @@ def _control_table(lines: list[str]) -> dict[str, tuple[Any, str]]:
         dates = [d for m in re.finditer(_DATE, row, re.IGNORECASE)
                  if (d := _parse_date(m.group()))]
         date_columns = _DATE_COLUMNS.findall(header.lower())
-        if "effective" in date_columns and len(dates) == len(date_columns):
-            found["effective"] = (dates[date_columns.index("effective")].isoformat(),
-                                  f"{header} {row}")
+        applies = [i for i, c in enumerate(date_columns)
+                   if c.startswith(("effective", "implementation"))]
+        if applies and len(dates) == len(date_columns):
+            found["effective"] = (dates[applies[0]].isoformat(), f"{header} {row}")
         if found:
             return found
     return {}
@@ -223,7 +242,8 @@ def _control_table(lines: list[str]) -> dict[str, tuple[Any, str]]:
 
 def _parse_date(text: str) -> dt.date | None:
     text = re.sub(r"(\d)(?:st|nd|rd|th)\b", r"\1", " ".join(text.split()))
-    for pattern in ("%d %B %Y", "%d/%m/%Y", "%Y-%m-%d", "%B %Y"):
+    for pattern in ("%d %B %Y", "%d/%m/%Y", "%d.%m.%Y", "%d/%m/%y", "%d.%m.%y", "%Y-%m-%d",
+                    "%B %Y"):
         try:
             return dt.datetime.strptime(text, pattern).date()
         except ValueError:

@@ -17,6 +17,9 @@ _N = rf"(\d{{1,2}}|{NUMBER_WORD})"
 _UNIT = r"\s*(months?|mths?|years?|yrs?)?"
 _AGE_RANGE = re.compile(rf"\b(?:aged|ages|age)\s+\(?(?:from\s+|between\s+)?{_N}\s*(?:years?\s*)?"
                         rf"(?:to|-|\u2013|and|until)\s*{_N}{_UNIT}\b", re.IGNORECASE)
+# "aged 18 months to 11 years", "from 6 months to 3 years": each bound with its own unit
+_MIXED_RANGE = re.compile(r"\b(?:aged|ages|age|from)\s+(\d{1,2})\s*(months?|years?)\s+"
+                          r"(?:to|until|up to)\s+(\d{1,2})\s*(months?|years?)\b", re.IGNORECASE)
 # "young people 11 to 18": a range straight after the people it is about (figures only: "young
 # people one to one" is not an age)
 _PEOPLE_RANGE = re.compile(r"\b(?:young people|children|pupils|teenagers|babies|toddlers)\s+"
@@ -30,10 +33,16 @@ _AGE_FROM = re.compile(rf"\b(?:from|aged)\s+(?:the\s+age\s+of\s+|age\s+)?{_N}(?!
 _AGE_OVER = re.compile(rf"\bover\s+(?:the\s+age\s+of\s+)?{_N}\b", re.IGNORECASE)
 # "from Reception up to the end of Year 6": school years as ages (Reception starts at 4, a
 # pupil ends Year N aged N + 5)
-_SCHOOL_YEARS = re.compile(r"\b(reception|year\s+(\d{1,2}))\b[^.;]{0,20}?\b(?:to|until|up to|-|"
-                           r"\u2013)\s+(?:the\s+end\s+of\s+)?year\s+(\d{1,2})\b", re.IGNORECASE)
-_AGE_BIRTHDAY = re.compile(r"\b(?:up to|until|before)\s+(?:their|the child's|his or her)\s+"
-                           r"(\d{1,2})(?:st|nd|rd|th)\s+birthday\b", re.IGNORECASE)
+_SCHOOL_YEARS = re.compile(r"\b(reception|year\s+r|year\s+(\d{1,2}))\b[^.;]{0,20}?\b(?:to|until|"
+                           r"up to|-|\u2013)\s+(?:the\s+end\s+of\s+)?year\s+(\d{1,2})\b",
+                           re.IGNORECASE)
+_ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth",
+             "tenth", "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth",
+             "seventeenth", "eighteenth", "nineteenth", "twentieth")
+_AGE_BIRTHDAY = re.compile(r"\b(?:up to|until|before)\s+(?:their|his or her|(?:the|your) "
+                           r"(?:child|baby|young person)'s)\s+"
+                           rf"(\d{{1,2}}(?:st|nd|rd|th)|{'|'.join(_ORDINALS)})\s+birthday\b",
+                           re.IGNORECASE)
 _CHILD_WORDS = (r"child|children|young (?:people|person|carers?)|babies|baby|toddlers?|pupils?|"
                 r"under[\s-]\w+s|\d+s|teenagers?|families")
 _CHILDREN = any_of(_CHILD_WORDS)
@@ -48,7 +57,8 @@ _PREGNANT = any_of(r"pregnan\w*", "expectant", "expecting a baby", "antenatal")
 # "Expectant parents can use the service too", "expectant parents and parents of babies": one
 # group among others, not a condition
 _ALSO = any_of("too", "also", "as well", "welcome", "including", "and parents of", "or parents of",
-               r"or (?:who (?:is|are) |are |is )?(?:expecting|pregnant)")
+               r"or (?:who (?:is|are) |are |is )?(?:expecting|pregnant)",
+               r"unborn (?:baby|child)")
 # a sentence saying who the service is for (not "Pregnancy brings big changes")
 _FOR_WHOM = any_of("for", r"eligib\w*", "must", "only", "who (?:are|is)", "open to", "aimed at",
                    "criteria", "excluded?", "not", "cannot", "can't", "works? with", r"referr\w*")
@@ -71,16 +81,30 @@ _SELF_REFERRAL = re.compile(r"\bself[- ]refer\w*|\brefer (?:themselves|(?:their|
                             r"(?:themselves|yourself)\b"
                             r"|\banyone can (?:refer|get in touch|contact)\b"
                             r"|\b(?:take|accept) referrals directly from (?:parents|families|"
-                            r"carers|young people)\b",
+                            r"carers|young people)\b|\b(?:from|by)\s+(?:young\s+people|parents|"
+                            r"families|carers)\s+themselves\b|\bbook\s+directly\b"
+                            r"|\b(?:do not|don't|does not|doesn't) need (?:a |to be )?referr\w*",
                             re.IGNORECASE)
+# "Referrals are made by schools only": no way in for a family (unless the only ones are families)
+_ONLY_FROM = re.compile(r"\breferr\w*\b[^.;]{0,40}?\b(?:by|from)\s+((?:[\w()]+\s+){1,4}?)only\b",
+                        re.IGNORECASE)
+_FAMILIES = any_of(r"parents?", r"famil\w*", "young people", r"carers?", "you")
 _REFERRAL = re.compile(r"\brefer\w*\b.*\b(?:form|portal|online|email|call|phone|ring|"
                        r"through|via|using)\b", re.IGNORECASE)
+_MECHANISM = re.compile(r"\b(?:form|portal|online|e-?mail\w*|call\w*|phon\w*|ring|text|"
+                        r"through|via|using|drop[- ]in|book\w*)\b|@|\d{3,}", re.IGNORECASE)
 MAX_ROUTE_WORDS = 30
 NEGATION_WORDS = 3  # how far before a cue a negation still belongs to it
 
 
 def _in_years(unit: str | None) -> float:
     return 1 / 12 if unit and unit.lower().startswith("m") else 1.0
+
+
+def _birthday(ordinal: str) -> int:
+    """18 for "18th" or "eighteenth"."""
+    word = ordinal.lower()
+    return _ORDINALS.index(word) + 1 if word in _ORDINALS else int(word[:-2])
 
 
 def _number(text: str) -> int:
@@ -165,6 +189,9 @@ def _ages(sentence: str) -> list[tuple[str, dict[str, float]]]:
             found.append((match.start() if at is None else at, bounds))
             taken.append(range(match.start(), match.end()))
 
+    for match in _MIXED_RANGE.finditer(sentence):
+        add(match, {"min_years": int(match.group(1)) * _in_years(match.group(2)),
+                    "max_years": int(match.group(3)) * _in_years(match.group(4))})
     for pattern in (_AGE_RANGE, _PEOPLE_RANGE):
         for match in pattern.finditer(sentence):
             scale = _in_years(match.group(3))
@@ -172,10 +199,10 @@ def _ages(sentence: str) -> list[tuple[str, dict[str, float]]]:
                         "max_years": _number(match.group(2)) * scale},
                 at=match.start(1) if pattern is _PEOPLE_RANGE else None)
     for match in _SCHOOL_YEARS.finditer(sentence):
-        first = 4 if match.group(1).lower() == "reception" else int(match.group(2)) + 4
+        first = 4 if match.group(2) is None else int(match.group(2)) + 4  # Reception, Year R
         add(match, {"min_years": first, "max_years": int(match.group(3)) + 5})
     for match in _AGE_BIRTHDAY.finditer(sentence):
-        add(match, {"max_years": int(match.group(1)) - 0.01})
+        add(match, {"max_years": _birthday(match.group(1)) - 0.01})
     for match in _AGE_UNDER.finditer(sentence):
         number, unit = (match.group(1), match.group(2)) if match.group(1) else \
             (match.group(3), match.group(4))
@@ -212,12 +239,16 @@ def read_referral(placed: list[tuple[str, str, bool]]) -> dict[str, tuple[Any, s
     professional = [t for t in under if _PROFESSIONAL.search(t) and not _NEGATION.search(t)
                     and not _SELF_REFERRAL.search(t)]
     if under:
-        route = professional[0] if _SELF_REFERRAL.search(under[0]) and professional \
-            else under[0]
+        # a sentence that says how (a form, a line, an address) before one that only says who
+        ways = [t for t in under if _MECHANISM.search(t)] or under
+        route = professional[0] if _SELF_REFERRAL.search(ways[0]) and professional \
+            else ways[0]
         found["route"] = (" ".join(route.split()), route)
     for sentence in sentences:
         if "self_referral" not in found and (match := _SELF_REFERRAL.search(sentence)):
             found["self_referral"] = (not _negated_before(sentence, match.start()), sentence)
+        if "self_referral" not in found and (only := _ONLY_FROM.search(sentence)):
+            found["self_referral"] = (bool(_FAMILIES.search(only.group(1))), sentence)
         if "route" not in found and _REFERRAL.search(sentence) \
                 and len(sentence.split()) <= MAX_ROUTE_WORDS:
             found["route"] = (" ".join(sentence.split()), sentence)

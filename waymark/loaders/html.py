@@ -87,6 +87,18 @@ _CLUTTER = re.compile(r"<(?:nav|header|footer|aside)\b|\b(?:class|id|role)\s*=\s
                       r"sidebar)", re.IGNORECASE)
 
 
+# a description list of a page's details ("<dt>Version</dt><dd>1.0</dd>"): the boilerplate
+# remover drops description lists, so each term and its description become a table row
+_DEFINITION = re.compile(r"<dt\b[^>]*>(.*?)</dt>\s*<dd\b[^>]*>(.*?)</dd>",
+                         re.IGNORECASE | re.DOTALL)
+_LIST_TAG = re.compile(r"<(/?)dl\b[^>]*>", re.IGNORECASE)
+
+
+def _definitions_as_rows(page: str) -> str:
+    rows = _DEFINITION.sub(r"<tr><td>\1</td><td>\2</td></tr>", page)
+    return _LIST_TAG.sub(lambda m: "</table>" if m.group(1) else "<table>", rows)
+
+
 def main_content(page: str) -> str | None:
     """The page's main content as HTML; None when the page is only content (nothing around it
     to remove) or no main content is found."""
@@ -107,6 +119,7 @@ def _visible(page: str) -> _HtmlText:
 
 
 def load_html(path: Path, page: str) -> Extracted:
+    page = _definitions_as_rows(page)
     whole = _visible(page)
     if not whole.text.strip():
         raise DocumentError(path, "the HTML page has no visible text")
