@@ -205,7 +205,9 @@ def test_a_word_draft_as_offices_write_them(tmp_path: Path) -> None:
     assert meta["version"] == "3.0" and meta["effective"] == "2026-01-06"
     assert meta["eligibility"]["child_age"] == {"min_years": 4, "max_years": 11}
     assert meta["eligibility"]["areas"] == [] and meta["eligibility"]["pregnancy"] is None
-    assert meta["referral"]["route"] == "Schools refer through the attendance portal."
+    # open both ways: the professionals' way first, then the family's own
+    assert meta["referral"]["route"] == ("Schools refer through the attendance portal. "
+                                         "Families can get in touch directly on 01632 960000.")
     assert meta["referral"]["self_referral"] is True
 
 

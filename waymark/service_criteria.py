@@ -243,6 +243,11 @@ def read_referral(placed: list[tuple[str, str, bool]]) -> dict[str, tuple[Any, s
         ways = [t for t in under if _MECHANISM.search(t)] or under
         route = professional[0] if _SELF_REFERRAL.search(ways[0]) and professional \
             else ways[0]
+        # a service open both ways says both: the professionals' way and the family's own
+        own = next((t for t in ways if t != route and _SELF_REFERRAL.search(t)
+                    and _MECHANISM.search(t)), None)
+        if own and not _SELF_REFERRAL.search(route):
+            route = f"{route} {own}"
         found["route"] = (" ".join(route.split()), route)
     for sentence in sentences:
         if "self_referral" not in found and (match := _SELF_REFERRAL.search(sentence)):
