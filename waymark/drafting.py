@@ -195,15 +195,20 @@ def _dated(sentences: list[str], lines: list[str]) -> dict[str, tuple[Any, str]]
     if stated and "version" not in found:
         # a version history lists the superseded versions too: the current one is the highest
         found["version"] = max(stated, key=lambda item: _version_key(item[0]))
-    # a two-column table read out puts each label on a line above its value
-    pairs = [f"{label} {value}" for label, value in zip(lines, lines[1:], strict=False)]
-    for pattern in (_EFFECTIVE, _ISSUE_DATE):
-        for sentence in [*sentences, *pairs]:
-            day = next((d for m in pattern.finditer(_before_superseded(sentence))
-                        if (d := _parse_date(next(g for g in m.groups() if g)))), None)
-            if day and "effective" not in found:
-                found["effective"] = (day.isoformat(), sentence)
+    if "effective" not in found:
+        # a two-column table read out puts each label on a line above its value
+        texts = [*sentences, *(f"{label} {value}"
+                               for label, value in zip(lines, lines[1:], strict=False))]
+        dated = next(((day, text) for pattern in (_EFFECTIVE, _ISSUE_DATE) for text in texts
+                      if (day := _first_date(pattern, text))), None)
+        if dated:
+            found["effective"] = (dated[0].isoformat(), dated[1])
     return found
+
+
+def _first_date(pattern: re.Pattern[str], text: str) -> dt.date | None:
+    return next((day for match in pattern.finditer(_before_superseded(text))
+                 if (day := _parse_date(next(g for g in match.groups() if g)))), None)
 
 
 def _before_superseded(sentence: str) -> str:

@@ -65,7 +65,7 @@ class Store:
         self.generations = Generations(self.side)
         self.versions = Versions(self.side)
         self.lexical = LexicalIndex(self.side, lambda: self.snapshot().generation)
-        self.vectors = VectorIndex(settings, embeddings_id, self._active_token)
+        self.vectors = VectorIndex(settings, embeddings_id, lambda: self._current()[0])
         self.audit = AuditTrail(self.side)
         self._chunks: LRUCache[tuple[tuple[str, int | None], Any], StoredChunk] = \
             LRUCache(maxsize=CHUNKS_REMEMBERED)
@@ -101,10 +101,6 @@ class Store:
         current = (token, self.generations.load(generation))
         _SNAPSHOTS[self._where] = current
         return current
-
-    def _active_token(self) -> str:
-        pinned = (_PINNED.get() or {}).get(self._where)
-        return pinned[0] if pinned is not None else self.generations.active()[1]
 
     def documents(self) -> list[StoredDocument]:
         """The documents of the active generation, ordered by id."""
