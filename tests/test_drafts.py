@@ -307,3 +307,89 @@ def test_dates_ages_and_ways_in_written_other_ways(tmp_path: Path) -> None:
         "<footer class='footer'>Contact us</footer></body></html>", encoding="utf-8")
     meta = load_document(page, 1 << 20).meta.model_dump(mode="json")
     assert meta["version"] == "1.0" and meta["effective"] == "2025-11-03"
+
+
+def test_ages_areas_consent_and_referral_as_more_councils_write_them() -> None:
+    """"13+", "0-5s", "8 to 17 year olds", "0-19 (25 with SEND)" at its widest, "parents of
+    under 5s", weeks of pregnancy that are no age; venues and "any household in ..." that are no
+    area limit; consent waived, required through a double negative, or answered in an FAQ;
+    families who cannot refer; a route with a number before one with only a verb."""
+    from waymark.service_criteria import read_eligibility, read_referral
+
+    def age(*sentences: str) -> dict[str, float] | None:
+        found = read_eligibility(list(sentences)).get("child_age")
+        return None if found is None else found[0]
+
+    assert age("Open to young people 13+ from anywhere in the borough.",
+               "Our clubs are for under-18s.") == {"min_years": 13, "max_years": 17.99}
+    assert age("Portage works with 0-5s who have significant delay.") == {
+        "min_years": 0, "max_years": 5}
+    assert age("Groups are planned for 8 to 17 year olds.") == {"min_years": 8, "max_years": 17}
+    assert age("We work with children and young people 0-19 (25 with SEND).") == {
+        "min_years": 0, "max_years": 25}
+    assert age("Drop-ins are for parents and carers of under 5s.") == {"max_years": 4.99}
+    assert age("From 20 weeks of pregnancy until the child turns two.") == {"max_years": 1.99}
+    assert age("Support continues until the baby is 8 weeks old.") is None
+
+    def areas(sentence: str) -> list[str] | None:
+        found = read_eligibility([sentence]).get("areas")
+        return None if found is None else found[0]
+
+    assert areas("Family hub: Millbeck Family Hub, ZZ2 · Day: Tuesday · Time: 10am") is None
+    assert areas("Courses run at Hensby Hub (ZZ5) and Norgate Hub (ZZ9), but they are open to "
+                 "any parent or carer living in Ravensholt.") == []
+    assert areas("The service covers all postcode districts (ZZ1–ZZ8).") == []
+    assert areas("Our North Locality covers Hensby (ZZ5) and Ashby (ZZ6), and groups meet at "
+                 "Hensby Family Hub.") == ["ZZ5", "ZZ6"]
+
+    def consent(*sentences: str) -> bool | None:
+        found = read_eligibility(list(sentences)).get("consent_required")
+        return None if found is None else found[0]
+
+    assert consent("Bring your tenancy agreement if you rent.") is None
+    assert consent("There is no referral and no consent form: families simply come along.") \
+        is False
+    assert consent("The team will not accept a request where the family has not given "
+                   "informed consent.") is True
+    assert consent("Do I need my parents' permission?",
+                   "No – you don't need permission from a parent to come.") is False
+
+    def referral(*sentences: str, heading: str = "") -> dict[str, object]:
+        return {k: v for k, (v, _) in read_referral(
+            [(s, heading, False) for s in sentences]).items()}
+
+    assert referral("Parents cannot refer directly to Chatterbox.")["self_referral"] is False
+    assert referral("Children's Health SPA (professionals only).")["self_referral"] is False
+    assert referral("The Front Door does not take requests from families directly.")[
+        "self_referral"] is False
+    assert referral("Parents and carers can refer themselves online.")["self_referral"] is True
+    route = referral("You don't need a referral – professionals can also call for a family.",
+                     "Call the advice line on 01632 960 872.", heading="How to get help")["route"]
+    assert str(route).startswith("Call the advice line on 01632 960 872.")
+
+
+def test_effective_dates_written_other_ways(tmp_path: Path) -> None:
+    """"comes into effect" after the clause about the version it replaces, "Eff." and "Rev."
+    control-table columns, "in place from Sept 2025"; an approval date is not when it applies."""
+    from conftest import make_pdf
+
+    from waymark.loaders import load_document
+
+    (tmp_path / "services").mkdir()
+    pdf = make_pdf(tmp_path / "services" / "pathway.pdf",
+                   [["# Attendance Support Pathway", "Rev. Eff. Owner Next review",
+                     "4 01/09/2025 Inclusion Service 31/07/2026",
+                     "For pupils in Year 7 to Year 11 who live in ZZ1 to ZZ4."]])
+    meta = load_document(pdf, 1 << 20).meta.model_dump(mode="json")
+    assert meta["version"] == "4" and meta["effective"] == "2025-09-01"
+
+    (tmp_path / "guidance").mkdir()
+    for text, effective in [
+            ("This version replaces Version 2 (2021) and comes into effect on 1 April 2024.",
+             "2024-04-01"),
+            ("This description is in place from Sept 2025.", "2025-09-01"),
+            ("Approved by the Partnership Board on 14 March 2026.", None)]:
+        page = tmp_path / "guidance" / "oversight.md"
+        page.write_text(f"# Management oversight\n\n{text}\n", encoding="utf-8")
+        assert load_document(page, 1 << 20).meta.model_dump(mode="json")["effective"] \
+            == effective, text

@@ -41,16 +41,17 @@ _EVIDENCE_WORDS = any_of("trial", "evaluation", "study", "studies", "evidence (?
                          "findings", "meta-analysis")
 
 _MONTHS = ("january|february|march|april|may|june|july|august|september|october|november|"
-           "december")
+           r"december|(?:jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\.?")
 _DATE = (rf"\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS})\s+\d{{4}}"
          rf"|\d{{1,2}}[/.]\d{{1,2}}[/.](?:\d{{4}}|\d{{2}}(?!\d))"
          rf"|\d{{4}}-\d{{2}}-\d{{2}}|(?:{_MONTHS})\s+\d{{4}}")
-# When a document applies from, said outright; and, failing that, when it was issued. A review
-# or "last updated" date is neither.
-_APPLIES = (r"effective|in (?:force|effect)|takes? effect|appl(?:y|ies)|applicable|valid|"
+# When a document applies from, said outright; and, failing that, when it was issued. A review,
+# approval, publication or "last updated" date is neither.
+_APPLIES = (r"effective|in(?:to)? (?:force|effect)|takes? effect|with effect|in place|operational|"
+            r"appl(?:y|ies)|applicable|valid|"
             r"start date|commenc\w*|go[- ]?live|live|(?:approved )?for use|in use|"
             r"date of (?:effect|implementation)|implement(?:ation|ed)(?: date)?")
-_ISSUED = r"published|issued|approved|date of issue|dated|date"
+_ISSUED = r"issued|date of issue|dated|date"
 # a label and its value, as prose or as a table row read out ("Effective · 1 February 2026")
 _SEPARATOR = r"\s*[:\u00b7|\u2013-]?\s*"
 # "takes effect from the start of the autumn term on 2 September 2025": a few words may come
@@ -64,16 +65,16 @@ _SUPERSEDED = any_of(r"supersed\w*", "replaces", "previous(?:ly)?", "old version
 _ISSUE_DATE = re.compile(rf"(?<!review )(?<!reviewed )(?<!updated )\b(?:{_ISSUED})\b{_WHEN}",
                          re.IGNORECASE)
 _VERSION = re.compile(rf"\b(?:version|ver|rev(?:ision)?)\.?\s*(?:number|no\.?)?{_SEPARATOR}"
-                      r"(\d+(?:\.\d+){0,2})\b|\bv(\d+\.\d+)\b"
+                      r"v?(\d+(?:\.\d+){0,2})\b|\bv(\d+\.\d+)\b"
                       rf"|(?-i:\b(?:Issue|Edition))\s*(?:no\.?)?{_SEPARATOR}(\d+(?:\.\d+)?)\b",
                       re.IGNORECASE)
 # a document-control table exported as text: a row of column names, then a row of values
 # ("Version Approved Effective" / "1.0 SEND Partnership Board, 12/11/2025 05/01/2026")
-_DATE_COLUMN = (r"(?:approved|effective(?: from| date)?|implementation(?: date)?|date ratified|"
-                r"ratified|replaces|supersedes|review(?: date)?|date)")
-_COLUMN = rf"(?:version|ver|approved by|{_DATE_COLUMN}|owner|author|status)"
+_DATE_COLUMN = (r"(?:approved|effective(?: from| date)?|eff\.|implementation(?: date)?|"
+                r"date ratified|ratified|replaces|supersedes|review(?: date)?|date)")
+_COLUMN = rf"(?:version|ver|rev\.?|approved by|next|{_DATE_COLUMN}|owner|author|status)"
 _CONTROL_HEADER = re.compile(rf"^\s*{_COLUMN}(?:\s+{_COLUMN})+\s*$", re.IGNORECASE)
-_DATE_COLUMNS = re.compile(rf"\b{_DATE_COLUMN}\b", re.IGNORECASE)
+_DATE_COLUMNS = re.compile(rf"\b{_DATE_COLUMN}(?!\w)", re.IGNORECASE)
 
 
 
@@ -122,8 +123,12 @@ def _placed_sentences(extracted: Extracted) -> list[tuple[str, str, bool]]:
     for sentence in split_sentences(extracted.text):
         block = next((b for b in extracted.blocks if b.start <= sentence.start < b.end), None)
         heading = block.section[-1] if block and block.section else ""
-        placed.append((sentence.text, heading, sentence.is_heading))
+        # justified PDF text spaces its words out ("Parents  and  carers  can  refer")
+        placed.append((_SPACES.sub(" ", sentence.text), heading, sentence.is_heading))
     return placed
+
+
+_SPACES = re.compile(r"[ \t\u00a0]{2,}")
 
 
 def _slug(stem: str) -> str:
@@ -212,10 +217,25 @@ def _first_date(pattern: re.Pattern[str], text: str) -> dt.date | None:
 
 
 def _before_superseded(sentence: str) -> str:
-    """Each line up to where it starts on a version this one replaces ("takes effect on 1 April
-    2026 and replaces version 3.2, which applied from 1 April 2024")."""
-    return "\n".join(line[:cue.start()] if (cue := _SUPERSEDED.search(line)) else line
-                     for line in sentence.splitlines())
+    """The sentence without what it says about a version this one replaces ("takes effect on
+    1 April 2026 and replaces version 3.2, which applied from 1 April 2024"; "This version
+    replaces Version 2 (2021) and comes into effect on 1 April 2024"; "(replaces version 1.0,
+    approved 10/11/2025)")."""
+    pieces = _CLAUSE.split(_SUPERSEDED_ASIDE.sub(" ", sentence))  # clause, separator, ...
+    dropping = False
+    for i in range(0, len(pieces), 2):
+        if cue := _SUPERSEDED.search(pieces[i]):
+            pieces[i], dropping = pieces[i][:cue.start()], True
+        elif dropping and _GOES_ON.match(pieces[i]):  # "which applied from ..."
+            pieces[i] = ""
+        else:
+            dropping = False
+    return "".join(pieces)
+
+
+_SUPERSEDED_ASIDE = re.compile(rf"\([^()]*{_SUPERSEDED.pattern}[^()]*\)", re.IGNORECASE)
+_CLAUSE = re.compile(r"(\s*(?:[,;\n]|\s(?:and|but)\s)\s*)")
+_GOES_ON = re.compile(r"(?:which|that|when|who)\b", re.IGNORECASE)
 
 
 def _version_key(version: str) -> tuple[int, ...]:
@@ -231,13 +251,13 @@ def _control_table(lines: list[str]) -> dict[str, tuple[Any, str]]:
         columns = header.lower().split()
         found: dict[str, tuple[Any, str]] = {}
         version = re.match(r"\s*(\d+(?:\.\d+){0,2})\b", row)
-        if columns[0].startswith("ver") and version:
+        if columns[0].startswith(("ver", "rev")) and version:
             found["version"] = (version.group(1), f"{header} {row}")
         dates = [d for m in re.finditer(_DATE, row, re.IGNORECASE)
                  if (d := _parse_date(m.group()))]
         date_columns = _DATE_COLUMNS.findall(header.lower())
         applies = [i for i, c in enumerate(date_columns)
-                   if c.startswith(("effective", "implementation"))]
+                   if c.startswith(("eff", "implementation"))]
         if applies and len(dates) == len(date_columns):
             found["effective"] = (dates[applies[0]].isoformat(), f"{header} {row}")
         if found:
@@ -245,8 +265,13 @@ def _control_table(lines: list[str]) -> dict[str, tuple[Any, str]]:
     return {}
 
 
+_FULL_MONTH = {name[:3]: name for name in _MONTHS.split("|")[:12]}
+_SHORT_MONTH = re.compile(r"\b(jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\b\.?", re.IGNORECASE)
+
+
 def _parse_date(text: str) -> dt.date | None:
     text = re.sub(r"(\d)(?:st|nd|rd|th)\b", r"\1", " ".join(text.split()))
+    text = _SHORT_MONTH.sub(lambda m: _FULL_MONTH[m.group(1).lower()[:3]], text)
     for pattern in ("%d %B %Y", "%d/%m/%Y", "%d.%m.%Y", "%d/%m/%y", "%d.%m.%y", "%Y-%m-%d",
                     "%B %Y"):
         try:

@@ -14,7 +14,7 @@ from waymark.models import DISTRICT_IN_TEXT
 from waymark.tokens import NUMBER_WORD, any_of, number_value
 
 _N = rf"(\d{{1,2}}|{NUMBER_WORD})"
-_UNIT = r"\s*(months?|mths?|years?|yrs?)?"
+_UNIT = r"\s*(months?|mths?|years?|yrs?)?(?!\s*(?:weeks?|wks?|days?)\b)"
 _AGE_RANGE = re.compile(rf"\b(?:aged|ages|age)\s+\(?(?:from\s+|between\s+)?{_N}\s*(?:years?\s*)?"
                         rf"(?:to|-|\u2013|and|until)\s*{_N}{_UNIT}\b", re.IGNORECASE)
 # "aged 18 months to 11 years", "from 6 months to 3 years": each bound with its own unit
@@ -25,11 +25,24 @@ _MIXED_RANGE = re.compile(r"\b(?:aged|ages|age|from)\s+(\d{1,2})\s*(months?|year
 _PEOPLE_RANGE = re.compile(r"\b(?:young people|children|pupils|teenagers|babies|toddlers)\s+"
                            r"(\d{1,2})\s*(?:to|-|\u2013)\s*(\d{1,2})(\s*(?:months?|years?))?\b",
                            re.IGNORECASE)
+_YEAR_OLDS = re.compile(r"\b(\d{1,2})\s*(?:to|-|\u2013)\s*(\d{1,2})[\s-]years?[\s-]olds?\b",
+                        re.IGNORECASE)
 _AGE_UNDER = re.compile(rf"\bunder(?:\s+the\s+age\s+of)?[\s-]+{_N}s?{_UNIT}\b"
                         rf"|\b{_N}{_UNIT}\s*and\s+under\b", re.IGNORECASE)
 _AGE_FROM = re.compile(rf"\b(?:from|aged)\s+(?:the\s+age\s+of\s+|age\s+)?{_N}(?!\d){_UNIT}"
                        rf"(?:\s+(?:and|or)\s+(?:over|older|above)\b"
                        rf"|(?!\s*(?:to|-|\u2013|and|until|or)\b))", re.IGNORECASE)
+_AGE_TURNS = re.compile(rf"\b(?:until|till|before|up to when)\s+(?:the|their|your|a|his or her)\s+"
+                        rf"(?:child|baby|young person)\s+(?:turns|is)\s+{_N}\b"
+                        r"(?!\s*(?:weeks?|wks?|months?|mths?|days?)\b)", re.IGNORECASE)
+# "0-5s", "0–19s": children of those ages
+_DECADES = re.compile(r"\b(\d{1,2})\s?[-\u2013]\s?(\d{1,2})s\b")
+_AGE_PLUS = re.compile(r"\b(\d{1,2})\s?\+(?![\d\w])")
+# "0-19 (25 with SEND)", "0-19, or up to 25 for young people with SEND": the widest range holds
+_AGE_EXTENDED = re.compile(r"\b(?:up to |to )?(\d{2})\s+(?:with|for|if|where)\b[^.;)]{0,40}?"
+                           r"\b(?:SEND|disabilit\w*|special educational needs|EHCP|an EHC plan)\b",
+                           re.IGNORECASE)
+_OF = any_of("of")
 _AGE_OVER = re.compile(rf"\bover\s+(?:the\s+age\s+of\s+)?{_N}\b", re.IGNORECASE)
 # "from Reception up to the end of Year 6": school years as ages (Reception starts at 4, a
 # pupil ends Year N aged N + 5)
@@ -39,12 +52,12 @@ _SCHOOL_YEARS = re.compile(r"\b(reception|year\s+r|year\s+(\d{1,2}))\b[^.;]{0,20
 _ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth",
              "tenth", "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth",
              "seventeenth", "eighteenth", "nineteenth", "twentieth")
-_AGE_BIRTHDAY = re.compile(r"\b(?:up to|until|before)\s+(?:their|his or her|(?:the|your) "
+_AGE_BIRTHDAY = re.compile(r"\b(?:up to|until|before|to)\s+(?:their|his or her|(?:the|your) "
                            r"(?:child|baby|young person)'s)\s+"
                            rf"(\d{{1,2}}(?:st|nd|rd|th)|{'|'.join(_ORDINALS)})\s+birthday\b",
                            re.IGNORECASE)
 _CHILD_WORDS = (r"child|children|young (?:people|person|carers?)|babies|baby|toddlers?|pupils?|"
-                r"under[\s-]\w+s|\d+s|teenagers?|families")
+                r"siblings?|year[\s-]olds?|under[\s-]\w+s|\d+s|teenagers?|families")
 _CHILDREN = any_of(_CHILD_WORDS)
 # An age in "young parents aged 16 to 24" is the parents', in "parents of children aged 3 to 11"
 # the children's: the person named nearest before it says whose.
@@ -58,7 +71,9 @@ _PREGNANT = any_of(r"pregnan\w*", "expectant", "expecting a baby", "antenatal")
 # group among others, not a condition
 _ALSO = any_of("too", "also", "as well", "welcome", "including", "and parents of", "or parents of",
                r"or (?:who (?:is|are) |are |is )?(?:expecting|pregnant)",
-               r"unborn (?:baby|child)")
+               r"unborn (?:baby|child)", r"pregnancy (?:until|to|through)",
+               r"(?:and|or) (?:to )?(?:anyone|those|people|women|parents|families) "
+               r"(?:who (?:is|are) )?(?:expecting|pregnant)")
 # a sentence saying who the service is for (not "Pregnancy brings big changes")
 _FOR_WHOM = any_of("for", r"eligib\w*", "must", "only", "who (?:are|is)", "open to", "aimed at",
                    "criteria", "excluded?", "not", "cannot", "can't", "works? with", r"referr\w*")
@@ -66,7 +81,9 @@ _PLACE = any_of("liv(?:e|es|ing)", "resident", "based", "postcodes?", "districts
                 "areas?")
 _CONSENT = re.compile(r"\b(?:consent|permission)\b|\bagree(?:s|d)? to (?:the |a |being )?"
                       r"(?:referr\w*|refer|take part|taking part|support|sharing|share|"
-                      r"information)\b|\bagreement\b|\bask (?:a |the |their )?"
+                      r"information)\b|\b(?:with|without|their|your|the family's|parents'|"
+                      r"parental|family's|written|verbal|informed)\s+agreement\b"
+                      r"|\bagreement (?:of|from)\b|\bask (?:a |the |their )?"
                       r"(?:parents?|carers?|family|young person)(?: or carers?)? to agree\b",
                       re.IGNORECASE)
 _NO_NEED = any_of("(?:don't|do not|does not|doesn't|no) need")
@@ -74,9 +91,8 @@ _SELF_REFERRAL = re.compile(r"\bself[- ]refer\w*|\brefer (?:themselves|(?:their|
                             r"family)) directly\b|\brefer themselves\b|\bno referral (?:is )?"
                             r"needed\b|\b(?:turn|drop) (?:up|in)\b|\bcome along\b|\bbook (?:their|"
                             r"your) own\b|\bfamilies can (?:contact|call|ring|email)\b"
-                            r"|\b(?:get in touch|contact us|call us|ring us|email us)\s+"
-                            r"(?:directly|themselves|yourself)\b"
-                            r"|\b(?:call|contact|ring) us themselves\b"
+                            r"|\b(?:get in touch|(?:contact|call|ring|text|email|phone|message)"
+                            r"\s+us)\s+(?:directly|themselves|yourself|yourselves)\b"
                             r"|\brefer (?:yourself|yourselves)\b|\bbook (?:a place |places )?"
                             r"(?:themselves|yourself)\b"
                             r"|\banyone can (?:refer|get in touch|contact)\b"
@@ -88,11 +104,23 @@ _SELF_REFERRAL = re.compile(r"\bself[- ]refer\w*|\brefer (?:themselves|(?:their|
 # "Referrals are made by schools only": no way in for a family (unless the only ones are families)
 _ONLY_FROM = re.compile(r"\breferr\w*\b[^.;]{0,40}?\b(?:by|from)\s+((?:[\w()]+\s+){1,4}?)only\b",
                         re.IGNORECASE)
+# "Parents cannot refer directly", "Parents and carers can refer themselves"
+_FAMILY_REFERS = re.compile(r"\b(?:parents?|famil(?:y|ies)|carers?|young people|mothers|fathers)"
+                            r"(?:\s+(?:and|or)\s+(?:carers|parents|families))?\s+(?P<modal>"
+                            r"can(?:not|'t| not)?|may(?: not)?|are (?:not |un)?able to)\s+"
+                            r"(?:also\s+)?(?:self[- ])?refer\b", re.IGNORECASE)
+# "The Front Door does not take requests from families directly", "(professionals only)"
+_NOT_FROM_FAMILIES = re.compile(r"\b(?:does not|do not|doesn't|don't|cannot|can't|will not|"
+                                r"won't)\s+(?:take|accept)\s+(?:referrals|requests)\s+"
+                                r"(?:directly\s+)?from\s+(?:parents|families|carers|young people)"
+                                r"|\b(?:professionals?|practitioners?|agencies) only\b",
+                                re.IGNORECASE)
 _FAMILIES = any_of(r"parents?", r"famil\w*", "young people", r"carers?", "you")
 _REFERRAL = re.compile(r"\brefer\w*\b.*\b(?:form|portal|online|email|call|phone|ring|"
                        r"through|via|using)\b", re.IGNORECASE)
 _MECHANISM = re.compile(r"\b(?:form|portal|online|e-?mail\w*|call\w*|phon\w*|ring|text|"
                         r"through|via|using|drop[- ]in|book\w*)\b|@|\d{3,}", re.IGNORECASE)
+_CONTACT = re.compile(r"@|\d{3,}|www\.|https?://|\b(?:form|portal|online)\b", re.IGNORECASE)
 MAX_ROUTE_WORDS = 30
 NEGATION_WORDS = 3  # how far before a cue a negation still belongs to it
 
@@ -117,8 +145,8 @@ def read_eligibility(sentences: list[str]) -> dict[str, tuple[Any, str]]:
     found: dict[str, tuple[Any, str]] = {}
     for sentence in sentences:
         # "Version 1.4 · Changes: age extended from under 1 to under 2" is history
-        sentence = "\n".join(line for line in sentence.splitlines()
-                             if not _CHANGE_LOG.search(line))
+        sentence = "" if _CHANGE_NOTE.search(sentence) else "\n".join(
+            line for line in sentence.splitlines() if not _CHANGE_LOG.search(line))
         for whose, age in _ages(sentence):
             if whose not in found:
                 found[whose] = (age, sentence)
@@ -133,26 +161,42 @@ def read_eligibility(sentences: list[str]) -> dict[str, tuple[Any, str]]:
             found["pregnancy"] = ("excluded" if _NEGATION.search(sentence) else "required",
                                   sentence)
         districts = _districts(sentence)
-        if "areas" not in found and _WHOLE_AREA.search(sentence) and _FOR_WHOM.search(sentence):
+        if "areas" not in found and _WHOLE_AREA.search(sentence) \
+                and (_FOR_WHOM.search(sentence) or districts):
             found["areas"] = ([], sentence)
         elif "areas" not in found and districts and (_PLACE.search(sentence)
-                                                     or len(districts) >= 2):
+                                                     or len(districts) >= 2) \
+                and (_PLACE.search(sentence) or not _VENUE.search(sentence)):
             found["areas"] = (districts, sentence)
-        if "consent_required" not in found and (match := _CONSENT.search(sentence)):
-            negated = _negated_before(sentence, match.start()) \
-                or bool(_NO_NEED.search(sentence[:match.start()]))
-            found["consent_required"] = (not negated, sentence)
+        # "Do I need my parents' permission?" asks; the answer after it says
+        if "consent_required" not in found and not sentence.rstrip().endswith("?") \
+                and (match := _CONSENT.search(sentence)):
+            found["consent_required"] = (not _consent_waived(sentence, match), sentence)
+    if found.get("pregnancy", ("",))[0] == "required" and "child_age" in found:
+        # a service that goes on working with children takes pregnancy as one way in
+        del found["pregnancy"]
     return found
 
 
 # a row of a version history or a summary of changes
 _CHANGE_LOG = re.compile(r"\b(?:summary of )?changes?\s*:|\bversion\s*:?\s*\d", re.IGNORECASE)
+# "The main change is the addition of ... a group for parents of under-5s": all of it history
+_CHANGE_NOTE = re.compile(r"\bchanges? (?:is|are|since|from (?:version|the previous))\b",
+                          re.IGNORECASE)
 _FULL_POSTCODE = re.compile(r"\b[A-Z]{1,2}\d{1,2}[A-Z]?\s+\d[A-Z]{2}\b")
 # "anywhere in Kestrel Cross", "all Marlow postcodes", "across the borough": no area limit
 _WHOLE_AREA = re.compile(r"\b(?:anywhere in|any postcode|"
                          r"all (?:of )?(?:the )?[A-Z][\w ]{0,30}?postcodes|"
                          r"(?:across|throughout) the (?:whole )?(?:borough|county|city|district)|"
-                         r"borough-wide|county-wide|citywide|city-wide)\b", re.IGNORECASE)
+                         r"borough-wide|county-wide|citywide|city-wide|the whole of (?-i:[A-Z])|"
+                         r"all\s+(?:the\s+|its\s+|our\s+)?(?:postcode\s+)?districts|"
+                         r"outside (?-i:[A-Z])|"
+                         r"(?:any|every|all) (?:households?|famil(?:y|ies)|parents?|carers?|one|"
+                         r"young (?:person|people)|residents?|child(?:ren)?)\b[^.;]{0,40}?"
+                         r"\b(?:in|across) (?-i:[A-Z]))", re.IGNORECASE)
+# where sessions are held, not who may come ("Family hub: Millbeck Family Hub, RV2 · Day: ...")
+_VENUE = any_of("run at", "runs at", "held at", "held in", "meets? at", r"venues?", "day",
+                "time", r"\d{1,2}(?:[.:]\d{2})?\s?(?:am|pm)", r"hubs?", "library", "centre")
 _DISTRICT_RANGE = re.compile(r"\b([A-Z]{1,2})(\d{1,2})\s*(?:-|\u2013|to)\s*(?:\1)?(\d{1,2})\b")
 
 
@@ -170,6 +214,19 @@ def _districts(sentence: str) -> list[str]:
         cursor = match.end()
     found += DISTRICT_IN_TEXT.findall(sentence[cursor:])
     return list(dict.fromkeys(found))
+
+
+def _consent_waived(sentence: str, cue: re.Match[str]) -> bool:
+    """"No consent form", "No consent is needed", "you don't need permission" — but not "will
+    not accept a request where the family has not given consent"."""
+    before = " ".join(sentence[:cue.start()].split()[-NEGATION_WORDS:])
+    after = " ".join(sentence[cue.end():].split()[:NEGATION_WORDS])
+    return bool(_NO_NEED.search(sentence[:cue.start()]) or _NO.search(before)) \
+        or (bool(_NEGATION.search(before)) and bool(_REQUIRE.search(f"{before} {after}")))
+
+
+_NO = re.compile(r"\bno\s*$", re.IGNORECASE)
+_REQUIRE = any_of(r"need\w*", r"requir\w*", "necessary", "have to", r"ask\w*")
 
 
 def _negated_before(sentence: str, start: int) -> bool:
@@ -198,6 +255,8 @@ def _ages(sentence: str) -> list[tuple[str, dict[str, float]]]:
             add(match, {"min_years": _number(match.group(1)) * scale,
                         "max_years": _number(match.group(2)) * scale},
                 at=match.start(1) if pattern is _PEOPLE_RANGE else None)
+    for match in _YEAR_OLDS.finditer(sentence):  # "8 to 17 year olds"
+        add(match, {"min_years": int(match.group(1)), "max_years": int(match.group(2))})
     for match in _SCHOOL_YEARS.finditer(sentence):
         first = 4 if match.group(2) is None else int(match.group(2)) + 4  # Reception, Year R
         add(match, {"min_years": first, "max_years": int(match.group(3)) + 5})
@@ -209,13 +268,27 @@ def _ages(sentence: str) -> list[tuple[str, dict[str, float]]]:
         add(match, {"max_years": _number(number) * _in_years(unit) - 0.01})
     for match in _AGE_FROM.finditer(sentence):
         add(match, {"min_years": _number(match.group(1)) * _in_years(match.group(2))})
+    for match in _AGE_TURNS.finditer(sentence):
+        add(match, {"max_years": _number(match.group(1)) - 0.01})
+    for match in _DECADES.finditer(sentence):
+        add(match, {"min_years": int(match.group(1)), "max_years": int(match.group(2))})
+    for match in _AGE_PLUS.finditer(sentence):
+        add(match, {"min_years": int(match.group(1))})
     for match in _AGE_OVER.finditer(sentence):
         if _NEGATION.search(sentence[:match.start()]):  # "cannot accept ... over 16"
             add(match, {"max_years": _number(match.group(1))})
+    found.sort(key=lambda item: item[0])
+    for match in _AGE_EXTENDED.finditer(sentence):
+        # "0-19 (25 with SEND)": the range before it reaches further
+        before = [age for start, age in found if start < match.start() and "max_years" in age]
+        if before:
+            before[-1]["max_years"] = max(before[-1]["max_years"], int(match.group(1)))
     ages = []
-    for start, age in sorted(found, key=lambda item: item[0]):
-        named = list(_PERSON_BEFORE.finditer(sentence[max(0, start - 40):start]))
-        if named and named[-1].group("parent"):
+    for start, age in found:
+        window = sentence[max(0, start - 40):start]
+        named = list(_PERSON_BEFORE.finditer(window))
+        # "parents of under 5s" is about the children
+        if named and named[-1].group("parent") and not _OF.search(window[named[-1].end():]):
             ages.append(("parent_age", age))
         elif _CHILDREN.search(sentence):
             ages.append(("child_age", age))
@@ -231,9 +304,11 @@ def read_referral(placed: list[tuple[str, str, bool]]) -> dict[str, tuple[Any, s
     """The route: the first sentence under a "How to refer" (book, access...) heading that is
     not about referring oneself; failing that, the first sentence that says how to refer."""
     found: dict[str, tuple[Any, str]] = {}
-    sentences = [text for text, _, is_heading in placed if not is_heading]
+    # a question ("How do I book?") only leads to the answer
+    sentences = [text for text, _, is_heading in placed
+                 if not is_heading and not text.rstrip().endswith("?")]
     under = [text for text, heading, is_heading in placed
-             if not is_heading and _ROUTE_HEADING.search(heading) and not _WHO.search(heading)
+             if text in sentences and _ROUTE_HEADING.search(heading) and not _WHO.search(heading)
              and len(text.split()) <= MAX_ROUTE_WORDS]
     # a family's own way in leads, unless a way for professionals follows it
     professional = [t for t in under if _PROFESSIONAL.search(t) and not _NEGATION.search(t)
@@ -241,6 +316,8 @@ def read_referral(placed: list[tuple[str, str, bool]]) -> dict[str, tuple[Any, s
     if under:
         # a sentence that says how (a form, a line, an address) before one that only says who
         ways = [t for t in under if _MECHANISM.search(t)] or under
+        # a number, an address or a form to use before a verb alone ("professionals can call")
+        ways.sort(key=lambda t: not _CONTACT.search(t))
         route = professional[0] if _SELF_REFERRAL.search(ways[0]) and professional \
             else ways[0]
         # a service open both ways says both: the professionals' way and the family's own
@@ -250,6 +327,11 @@ def read_referral(placed: list[tuple[str, str, bool]]) -> dict[str, tuple[Any, s
             route = f"{route} {own}"
         found["route"] = (" ".join(route.split()), route)
     for sentence in sentences:
+        if "self_referral" not in found and (match := _FAMILY_REFERS.search(sentence)):
+            found["self_referral"] = (not _NEGATION.search(match.group("modal"))
+                                      and "unable" not in match.group("modal"), sentence)
+        if "self_referral" not in found and _NOT_FROM_FAMILIES.search(sentence):
+            found["self_referral"] = (False, sentence)
         if "self_referral" not in found and (match := _SELF_REFERRAL.search(sentence)):
             found["self_referral"] = (not _negated_before(sentence, match.start()), sentence)
         if "self_referral" not in found and (only := _ONLY_FROM.search(sentence)):
