@@ -139,7 +139,7 @@ def test_a_pdf_title_wrapped_over_two_lines_is_proposed_whole(tmp_path: Path) ->
                      "A study of 40 families found fewer arguments after the course."]])
     meta = load_document(pdf, 1 << 20).meta
     assert meta.title == title and meta.kind == "evidence" and meta.version == "2.0"
-    assert meta.proposed_from["title"] == "the largest type at its start"
+    assert meta.proposed_from["title"].startswith("the title it shows")
 
 
 def test_a_service_draft_reads_ranges_whose_age_and_the_route_under_its_heading(
@@ -393,3 +393,47 @@ def test_effective_dates_written_other_ways(tmp_path: Path) -> None:
         page.write_text(f"# Management oversight\n\n{text}\n", encoding="utf-8")
         assert load_document(page, 1 << 20).meta.model_dump(mode="json")["effective"] \
             == effective, text
+
+
+def test_school_stages_table_rows_and_contract_dates(tmp_path: Path) -> None:
+    """Key Stage 2, "Years 7 to 11", "secondary-age", "from birth to school entry", an "Age
+    range" table row; "w/e/f" and a contract's start date, not its end date or "week
+    commencing"; a page's h1 as its title; families who cannot book; "referral only"."""
+    from waymark.loaders import load_document
+    from waymark.service_criteria import read_eligibility, read_referral
+
+    def age(sentence: str) -> dict[str, float] | None:
+        found = read_eligibility([sentence]).get("child_age")
+        return None if found is None else found[0]
+
+    assert age("Groups for pupils in Key Stage 2.") == {"min_years": 7, "max_years": 11}
+    assert age("Talk Space is for young people in Years 7 to 11.") == {
+        "min_years": 11, "max_years": 16}
+    assert age("A drop-in for secondary-age young people.") == {"min_years": 11, "max_years": 16}
+    assert age("Families with a child from birth to school entry.") == {
+        "min_years": 0, "max_years": 4}
+    assert age("Criterion Detail\nAge range · 6–30 months\nArea Coast locality") == {
+        "min_years": 0.5, "max_years": 2.5}
+    refer = read_referral([("Parents cannot book into Little Sleepers directly; the clinic is "
+                            "by health visitor referral only.", "", False)])
+    assert refer["self_referral"][0] is False
+
+    (tmp_path / "services").mkdir()
+    for text, effective in [
+            ("Document version: 4 Replaces version 3 (2024)\n\nw/e/f 06/01/2026", "2026-01-06"),
+            ("Start date of contract 01/04/26\n\nContract end date 31/03/28", "2026-04-01"),
+            ("Summer groups start in the week commencing 20 April 2026.", None)]:
+        spec = tmp_path / "services" / "spec.md"
+        spec.write_text(f"# A service\n\n{text}\n", encoding="utf-8")
+        assert load_document(spec, 1 << 20).meta.model_dump(mode="json")["effective"] \
+            == effective, text
+
+    page = tmp_path / "services" / "groups.html"
+    page.write_text(
+        "<html><head><title>Groups | Council</title></head><body><nav class='menu'>Home</nav>"
+        "<div class='hero'><h1 class='entry-title'>Worry Busters groups &ndash; KS2</h1></div>"
+        "<main><h2>What is Worry Busters?</h2><p>Worry Busters is a six-week group for pupils "
+        "who worry a lot, run in school by the mental health support team, for children in "
+        "Key Stage 2 whose school has signed up to the programme this year.</p></main>"
+        "<footer class='footer'>Contact us</footer></body></html>", encoding="utf-8")
+    assert load_document(page, 1 << 20).meta.title == "Worry Busters groups \u2013 KS2"

@@ -56,13 +56,17 @@ _ISSUED = r"issued|date of issue|dated|date"
 _SEPARATOR = r"\s*[:\u00b7|\u2013-]?\s*"
 # "takes effect from the start of the autumn term on 2 September 2025": a few words may come
 # between the label and its date, ending in "from" or "on"
-_WHEN = (rf"(?:\s+(?:from|on|date))?(?:[^.;\d]{{0,60}}?\b(?:from|on)\b)?{_SEPARATOR}"
+_WHEN = (rf"(?:\s+(?:from|on|date))?(?:\s+of\s+(?:the\s+)?(?:contract|service|agreement|"
+         rf"document|policy|guidance|specification))?"
+         rf"(?:[^.;\d]{{0,60}}?\b(?:from|on)\b)?{_SEPARATOR}"
          rf"({_DATE})")
-_EFFECTIVE = re.compile(rf"(?<!review )(?<!reviewed )(?<!updated )(?:\b(?:{_APPLIES})\b{_WHEN}"
-                        rf"|\bw\.e\.f\.?\s*({_DATE}))", re.IGNORECASE)
+# "week commencing 20 April", "contract end date": when something else happens
+_NOT_APPLYING = "(?<!review )(?<!reviewed )(?<!updated )(?<!week )(?<!end )(?<!expiry )"
+_EFFECTIVE = re.compile(rf"{_NOT_APPLYING}(?:\b(?:{_APPLIES})\b{_WHEN}"
+                        rf"|\bw[./]e[./]f\.?\s*({_DATE}))", re.IGNORECASE)
 # the dates of the versions a document replaces are not when it applies
 _SUPERSEDED = any_of(r"supersed\w*", "replaces", "previous(?:ly)?", "old version")
-_ISSUE_DATE = re.compile(rf"(?<!review )(?<!reviewed )(?<!updated )\b(?:{_ISSUED})\b{_WHEN}",
+_ISSUE_DATE = re.compile(rf"{_NOT_APPLYING}\b(?:{_ISSUED})\b{_WHEN}",
                          re.IGNORECASE)
 _VERSION = re.compile(rf"\b(?:version|ver|rev(?:ision)?)\.?\s*(?:number|no\.?)?{_SEPARATOR}"
                       r"v?(\d+(?:\.\d+){0,2})\b|\bv(\d+\.\d+)\b"
@@ -81,7 +85,6 @@ _DATE_COLUMNS = re.compile(rf"\b{_DATE_COLUMN}(?!\w)", re.IGNORECASE)
 def propose_metadata(path: Path, extracted: Extracted) -> tuple[DocumentMeta, list[str]]:
     """A draft's metadata, validated like an owner's, with where each field came from."""
     placed = _placed_sentences(extracted)
-    sentences = [text for text, _, is_heading in placed if not is_heading]
     kind, kind_from = _kind(path, extracted.text, extracted.shown_title)
     title, title_from = _title(path, extracted)
     fields: dict[str, Any] = {
@@ -89,13 +92,15 @@ def propose_metadata(path: Path, extracted: Extracted) -> tuple[DocumentMeta, li
     }
     sources: dict[str, str] = {"id": f"the file name {path.name}", "kind": kind_from,
                                "title": title_from}
-    for name, (value, sentence) in _dated([text for text, _, _ in placed] + extracted.margins,
+    texts = [text for text, _, _ in placed]
+    for name, (value, sentence) in _dated(texts + extracted.margins,
                                           [line for line in extracted.text.splitlines()
                                            if line.strip()]).items():
         fields[name] = value
         sources[name] = sentence
     if kind == "service":
-        eligibility, referral = read_eligibility(sentences), read_referral(placed)
+        # headings too: a table row read out ("Age range 6–30 months") can look like one
+        eligibility, referral = read_eligibility(texts), read_referral(placed)
         fields["eligibility"] = {k: v for k, (v, _) in eligibility.items()}
         fields["referral"] = {k: v for k, (v, _) in referral.items()}
         sources.update({f"eligibility.{k}": s for k, (_, s) in eligibility.items()})
@@ -160,7 +165,7 @@ def _title(path: Path, extracted: Extracted) -> tuple[str, str]:
     the opening line of a PDF; the file's own properties only when neither gives one (they
     are often a template's)."""
     if extracted.shown_title:
-        return extracted.shown_title, "the largest type at its start"
+        return extracted.shown_title, "the title it shows (its largest type, or a page's h1)"
     if extracted.pages is None:
         heading = next((b.section[0] for b in extracted.blocks if b.section), None)
         if heading:

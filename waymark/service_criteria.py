@@ -15,7 +15,8 @@ from waymark.tokens import NUMBER_WORD, any_of, number_value
 
 _N = rf"(\d{{1,2}}|{NUMBER_WORD})"
 _UNIT = r"\s*(months?|mths?|years?|yrs?)?(?!\s*(?:weeks?|wks?|days?)\b)"
-_AGE_RANGE = re.compile(rf"\b(?:aged|ages|age)\s+\(?(?:from\s+|between\s+)?{_N}\s*(?:years?\s*)?"
+_AGE_RANGE = re.compile(rf"\b(?:aged|ages|age(?:\s+range)?)\s*[:\u00b7|]?\s*\(?"
+                        rf"(?:from\s+|between\s+)?{_N}\s*(?:years?\s*)?"
                         rf"(?:to|-|\u2013|and|until)\s*{_N}{_UNIT}\b", re.IGNORECASE)
 # "aged 18 months to 11 years", "from 6 months to 3 years": each bound with its own unit
 _MIXED_RANGE = re.compile(r"\b(?:aged|ages|age|from)\s+(\d{1,2})\s*(months?|years?)\s+"
@@ -37,17 +38,27 @@ _AGE_TURNS = re.compile(rf"\b(?:until|till|before|up to when)\s+(?:the|their|you
                         r"(?!\s*(?:weeks?|wks?|months?|mths?|days?)\b)", re.IGNORECASE)
 # "0-5s", "0–19s": children of those ages
 _DECADES = re.compile(r"\b(\d{1,2})\s?[-\u2013]\s?(\d{1,2})s\b")
+# national school stages: Key Stage 2 is Years 3 to 6 (ages 7 to 11), and so on
+_KEY_STAGES = {"1": (5, 7), "2": (7, 11), "3": (11, 14), "4": (14, 16)}
+_KEY_STAGE = re.compile(r"\b(?:key stage|ks)\s?([1-4])\b(?:\s*(?:and|to|-|\u2013)\s*"
+                        r"(?:key stage|ks)?\s?([1-4])\b)?", re.IGNORECASE)
+_SCHOOL_AGE = re.compile(r"\b(primary|secondary)[\s-](?:school[\s-])?age\b"
+                         r"|\bbirth (?:to|until|up to) (?:school entry|(?:they )?start(?:ing)? "
+                         r"school|school age)\b", re.IGNORECASE)
+_SCHOOL_AGES = {"primary": (4, 11), "secondary": (11, 16), None: (0, 4)}
 _AGE_PLUS = re.compile(r"\b(\d{1,2})\s?\+(?![\d\w])")
 # "0-19 (25 with SEND)", "0-19, or up to 25 for young people with SEND": the widest range holds
 _AGE_EXTENDED = re.compile(r"\b(?:up to |to )?(\d{2})\s+(?:with|for|if|where)\b[^.;)]{0,40}?"
                            r"\b(?:SEND|disabilit\w*|special educational needs|EHCP|an EHC plan)\b",
                            re.IGNORECASE)
 _OF = any_of("of")
+# a table row: "Age range · 6–30 months"
+_AGE_LABEL = re.compile(r"^\s*age(?:\s+range)?\b", re.IGNORECASE | re.MULTILINE)
 _AGE_OVER = re.compile(rf"\bover\s+(?:the\s+age\s+of\s+)?{_N}\b", re.IGNORECASE)
 # "from Reception up to the end of Year 6": school years as ages (Reception starts at 4, a
 # pupil ends Year N aged N + 5)
-_SCHOOL_YEARS = re.compile(r"\b(reception|year\s+r|year\s+(\d{1,2}))\b[^.;]{0,20}?\b(?:to|until|"
-                           r"up to|-|\u2013)\s+(?:the\s+end\s+of\s+)?year\s+(\d{1,2})\b",
+_SCHOOL_YEARS = re.compile(r"\b(reception|years?\s+r|years?\s+(\d{1,2}))\b[^.;]{0,20}?\b(?:to|"
+                           r"until|up to|-|\u2013)\s+(?:the\s+end\s+of\s+)?(?:year\s+)?(\d{1,2})\b",
                            re.IGNORECASE)
 _ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth",
              "tenth", "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth",
@@ -108,12 +119,13 @@ _ONLY_FROM = re.compile(r"\breferr\w*\b[^.;]{0,40}?\b(?:by|from)\s+((?:[\w()]+\s
 _FAMILY_REFERS = re.compile(r"\b(?:parents?|famil(?:y|ies)|carers?|young people|mothers|fathers)"
                             r"(?:\s+(?:and|or)\s+(?:carers|parents|families))?\s+(?P<modal>"
                             r"can(?:not|'t| not)?|may(?: not)?|are (?:not |un)?able to)\s+"
-                            r"(?:also\s+)?(?:self[- ])?refer\b", re.IGNORECASE)
+                            r"(?:also\s+)?(?:self[- ]refer|refer|book)\b", re.IGNORECASE)
 # "The Front Door does not take requests from families directly", "(professionals only)"
 _NOT_FROM_FAMILIES = re.compile(r"\b(?:does not|do not|doesn't|don't|cannot|can't|will not|"
                                 r"won't)\s+(?:take|accept)\s+(?:referrals|requests)\s+"
                                 r"(?:directly\s+)?from\s+(?:parents|families|carers|young people)"
-                                r"|\b(?:professionals?|practitioners?|agencies) only\b",
+                                r"|\b(?:professionals?|practitioners?|agencies) only\b"
+                                r"|\bby\s+(?:an?\s+)?(?:[\w-]+\s+){0,3}referral only\b",
                                 re.IGNORECASE)
 _FAMILIES = any_of(r"parents?", r"famil\w*", "young people", r"carers?", "you")
 _REFERRAL = re.compile(r"\brefer\w*\b.*\b(?:form|portal|online|email|call|phone|ring|"
@@ -272,6 +284,13 @@ def _ages(sentence: str) -> list[tuple[str, dict[str, float]]]:
         add(match, {"max_years": _number(match.group(1)) - 0.01})
     for match in _DECADES.finditer(sentence):
         add(match, {"min_years": int(match.group(1)), "max_years": int(match.group(2))})
+    for match in _KEY_STAGE.finditer(sentence):
+        low, high = _KEY_STAGES[match.group(1)][0], _KEY_STAGES[match.group(2) or
+                                                               match.group(1)][1]
+        add(match, {"min_years": low, "max_years": high})
+    for match in _SCHOOL_AGE.finditer(sentence):
+        stage = match.group(1).lower() if match.group(1) else None
+        add(match, {"min_years": _SCHOOL_AGES[stage][0], "max_years": _SCHOOL_AGES[stage][1]})
     for match in _AGE_PLUS.finditer(sentence):
         add(match, {"min_years": int(match.group(1))})
     for match in _AGE_OVER.finditer(sentence):
@@ -290,7 +309,7 @@ def _ages(sentence: str) -> list[tuple[str, dict[str, float]]]:
         # "parents of under 5s" is about the children
         if named and named[-1].group("parent") and not _OF.search(window[named[-1].end():]):
             ages.append(("parent_age", age))
-        elif _CHILDREN.search(sentence):
+        elif _CHILDREN.search(sentence) or _AGE_LABEL.search(sentence):
             ages.append(("child_age", age))
     return ages
 

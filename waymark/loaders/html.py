@@ -4,6 +4,7 @@ block elements, a block at every heading and a table row as one line."""
 
 from __future__ import annotations
 
+import html
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -81,6 +82,9 @@ class _HtmlText(HTMLParser):
 
 
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+# the page's own heading: the boilerplate remover may leave it behind in a banner above the text
+_H1 = re.compile(r"<h1\b[^>]*>(.*?)</h1>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<[^>]+>")
 # What a saved page has around its content: site navigation, banners, footers.
 _CLUTTER = re.compile(r"<(?:nav|header|footer|aside)\b|\b(?:class|id|role)\s*=\s*[\"'][^\"']*"
                       r"(?:cookie|consent|breadcrumb|banner|navigation|navbar|menu|footer|"
@@ -132,5 +136,8 @@ def load_html(path: Path, page: str) -> Extracted:
         warnings.append(f"{path}: no main content found; the whole page is read, navigation "
                         "and footer included")
     title = _TITLE.search(page)
+    heading = _H1.search(page)
+    shown = " ".join(html.unescape(_TAG.sub(" ", heading.group(1))).split()) if heading else ""
     return Extracted(parser.text, parser.blocks, warnings,
-                     title=" ".join(title.group(1).split()) if title else None)
+                     title=" ".join(title.group(1).split()) if title else None,
+                     shown_title=shown or None)
