@@ -181,7 +181,7 @@ def read_eligibility(sentences: list[str]) -> dict[str, tuple[Any, str]]:
                 and (_PLACE.search(sentence) or not _VENUE.search(sentence)):
             found["areas"] = (districts, sentence)
         # "Do I need my parents' permission?" asks; the answer after it says
-        if "consent_required" not in found and not sentence.rstrip().endswith("?") \
+        if "consent_required" not in found and not _asks(sentence) \
                 and (match := _CONSENT.search(sentence)):
             found["consent_required"] = (not _consent_waived(sentence, match), sentence)
     if found.get("pregnancy", ("",))[0] == "required" and "child_age" in found:
@@ -231,7 +231,7 @@ def _districts(sentence: str) -> list[str]:
 def _consent_waived(sentence: str, cue: re.Match[str]) -> bool:
     """"No consent form", "No consent is needed", "you don't need permission" — but not "will
     not accept a request where the family has not given consent"."""
-    before = " ".join(sentence[:cue.start()].split()[-NEGATION_WORDS:])
+    before = _words_before(sentence, cue.start())
     after = " ".join(sentence[cue.end():].split()[:NEGATION_WORDS])
     return bool(_NO_NEED.search(sentence[:cue.start()]) or _NO.search(before)) \
         or (bool(_NEGATION.search(before)) and bool(_REQUIRE.search(f"{before} {after}")))
@@ -241,10 +241,18 @@ _NO = re.compile(r"\bno\s*$", re.IGNORECASE)
 _REQUIRE = any_of(r"need\w*", r"requir\w*", "necessary", "have to", r"ask\w*")
 
 
+def _words_before(sentence: str, start: int) -> str:
+    return " ".join(sentence[:start].split()[-NEGATION_WORDS:])
+
+
 def _negated_before(sentence: str, start: int) -> bool:
     """A negation among the few words just before `start` ("no consent form", "cannot refer")."""
-    before = sentence[:start].split()[-NEGATION_WORDS:]
-    return bool(_NEGATION.search(" ".join(before)))
+    return bool(_NEGATION.search(_words_before(sentence, start)))
+
+
+def _asks(text: str) -> bool:
+    """A question ("How do I book?", "Do I need permission?"): the answer after it says."""
+    return text.rstrip().endswith("?")
 
 
 def _ages(sentence: str) -> list[tuple[str, dict[str, float]]]:
@@ -323,11 +331,11 @@ def read_referral(placed: list[tuple[str, str, bool]]) -> dict[str, tuple[Any, s
     """The route: the first sentence under a "How to refer" (book, access...) heading that is
     not about referring oneself; failing that, the first sentence that says how to refer."""
     found: dict[str, tuple[Any, str]] = {}
-    # a question ("How do I book?") only leads to the answer
-    sentences = [text for text, _, is_heading in placed
-                 if not is_heading and not text.rstrip().endswith("?")]
-    under = [text for text, heading, is_heading in placed
-             if text in sentences and _ROUTE_HEADING.search(heading) and not _WHO.search(heading)
+    stated = [(text, heading) for text, heading, is_heading in placed
+              if not is_heading and not _asks(text)]
+    sentences = [text for text, _ in stated]
+    under = [text for text, heading in stated
+             if _ROUTE_HEADING.search(heading) and not _WHO.search(heading)
              and len(text.split()) <= MAX_ROUTE_WORDS]
     # a family's own way in leads, unless a way for professionals follows it
     professional = [t for t in under if _PROFESSIONAL.search(t) and not _NEGATION.search(t)
@@ -347,8 +355,7 @@ def read_referral(placed: list[tuple[str, str, bool]]) -> dict[str, tuple[Any, s
         found["route"] = (" ".join(route.split()), route)
     for sentence in sentences:
         if "self_referral" not in found and (match := _FAMILY_REFERS.search(sentence)):
-            found["self_referral"] = (not _NEGATION.search(match.group("modal"))
-                                      and "unable" not in match.group("modal"), sentence)
+            found["self_referral"] = (not _NEGATION.search(match.group("modal")), sentence)
         if "self_referral" not in found and _NOT_FROM_FAMILIES.search(sentence):
             found["self_referral"] = (False, sentence)
         if "self_referral" not in found and (match := _SELF_REFERRAL.search(sentence)):

@@ -4,7 +4,6 @@ block elements, a block at every heading and a table row as one line."""
 
 from __future__ import annotations
 
-import html
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -84,7 +83,6 @@ class _HtmlText(HTMLParser):
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 # the page's own heading: the boilerplate remover may leave it behind in a banner above the text
 _H1 = re.compile(r"<h1\b[^>]*>(.*?)</h1>", re.IGNORECASE | re.DOTALL)
-_TAG = re.compile(r"<[^>]+>")
 # What a saved page has around its content: site navigation, banners, footers.
 _CLUTTER = re.compile(r"<(?:nav|header|footer|aside)\b|\b(?:class|id|role)\s*=\s*[\"'][^\"']*"
                       r"(?:cookie|consent|breadcrumb|banner|navigation|navbar|menu|footer|"
@@ -137,7 +135,7 @@ def load_html(path: Path, page: str) -> Extracted:
                         "and footer included")
     title = _TITLE.search(page)
     heading = _H1.search(page)
-    shown = " ".join(html.unescape(_TAG.sub(" ", heading.group(1))).split()) if heading else ""
+    shown = " ".join(_visible(heading.group(1)).text.split()) if heading else ""
     return Extracted(parser.text, parser.blocks, warnings,
                      title=" ".join(title.group(1).split()) if title else None,
                      shown_title=shown or None)
