@@ -28,7 +28,7 @@ from waymark.models import DocumentMeta, ServiceMeta, Taxonomy, ThresholdMeta
 from waymark.store import NewVersion, Store, open_store
 from waymark.vocabulary import vocabulary_of
 
-PIPELINE_VERSION = "7"  # bump when loading, draft proposals or chunking change: re-index all
+PIPELINE_VERSION = "8"  # bump when loading, draft proposals or chunking change: re-index all
 
 WRITE_BATCH = 500  # chunks per store write: bounds the work an interrupted run loses
 

@@ -254,7 +254,8 @@ def test_a_pdf_control_table_and_a_version_history(tmp_path: Path) -> None:
 
 
 def test_who_can_refer_in_everyday_words() -> None:
-    from waymark.service_criteria import read_eligibility, read_referral
+    from waymark.referral_route import read_referral
+    from waymark.service_criteria import read_eligibility
 
     def self_referral(sentence: str) -> bool | None:
         found = read_referral([(sentence, "", False)]).get("self_referral")
@@ -314,7 +315,8 @@ def test_ages_areas_consent_and_referral_as_more_councils_write_them() -> None:
     under 5s", weeks of pregnancy that are no age; venues and "any household in ..." that are no
     area limit; consent waived, required through a double negative, or answered in an FAQ;
     families who cannot refer; a route with a number before one with only a verb."""
-    from waymark.service_criteria import read_eligibility, read_referral
+    from waymark.referral_route import read_referral
+    from waymark.service_criteria import read_eligibility
 
     def age(*sentences: str) -> dict[str, float] | None:
         found = read_eligibility(list(sentences)).get("child_age")
@@ -400,7 +402,8 @@ def test_school_stages_table_rows_and_contract_dates(tmp_path: Path) -> None:
     range" table row; "w/e/f" and a contract's start date, not its end date or "week
     commencing"; a page's h1 as its title; families who cannot book; "referral only"."""
     from waymark.loaders import load_document
-    from waymark.service_criteria import read_eligibility, read_referral
+    from waymark.referral_route import read_referral
+    from waymark.service_criteria import read_eligibility
 
     def age(sentence: str) -> dict[str, float] | None:
         found = read_eligibility([sentence]).get("child_age")
@@ -437,3 +440,72 @@ def test_school_stages_table_rows_and_contract_dates(tmp_path: Path) -> None:
         "Key Stage 2 whose school has signed up to the programme this year.</p></main>"
         "<footer class='footer'>Contact us</footer></body></html>", encoding="utf-8")
     assert load_document(page, 1 << 20).meta.title == "Worry Busters groups \u2013 KS2"
+
+
+def test_titles_versions_areas_and_routes_of_an_eighth_author(tmp_path: Path) -> None:
+    """A Title-styled paragraph over an organisation's name set large; "v3" alone in a footer;
+    "Start date: Monday 8 September 2025" and "Service start date (this version) 05/01/2026";
+    "This specification runs from"; "any of the nine ... postcode districts"; a locality
+    "as defined in Appendix A"; "From 1 April" as a date, not an age; a labelled route; the
+    way in before a fallback, a second way and what happens afterwards."""
+    import docx
+    from docx.shared import Pt
+
+    from waymark.loaders import load_document
+    from waymark.referral_route import read_referral
+    from waymark.service_criteria import read_eligibility
+
+    (tmp_path / "services").mkdir()
+    document = docx.Document()
+    document.add_paragraph().add_run("Harbour Families").font.size = Pt(20)
+    document.add_paragraph("Family Mentoring", style="Title")
+    document.add_paragraph("Start date: Monday 8 September 2025 (autumn term)")
+    document.add_paragraph("We mentor parents of primary school children.")
+    document.sections[0].footer.paragraphs[0].text = "Harbour Families | mentoring | v3"
+    path = tmp_path / "services" / "mentoring_v1.docx"
+    document.save(str(path))
+    meta = load_document(path, 1 << 20).meta.model_dump(mode="json")
+    assert (meta["title"], meta["version"], meta["effective"]) == (
+        "Family Mentoring", "3", "2025-09-08")
+
+    for text, effective in [("Service start date (this version) 05/01/2026", "2026-01-05"),
+                            ("This specification runs from 1st April 2026 to 31st March 2029.",
+                             "2026-04-01"),
+                            ("The course runs from 14 April 2026 for ten weeks.", None)]:
+        spec = tmp_path / "services" / "spec.md"
+        spec.write_text(f"# A service\n\n{text}\n", encoding="utf-8")
+        assert load_document(spec, 1 << 20).meta.model_dump(mode="json")["effective"] \
+            == effective, text
+
+    def eligibility(*sentences: str) -> dict[str, object]:
+        return {k: v for k, (v, _) in read_eligibility(list(sentences)).items()}
+
+    assert eligibility("Open to young women who live in any of the nine Kinby postcode "
+                       "districts (ZZ1 to ZZ9).")["areas"] == []
+    assert eligibility("The service is for families who live in the Coast Locality, as "
+                       "defined in Appendix A.", "Support lasts six months.",
+                       "Appendix A: Coast Locality", "ZZ7 Skelby", "ZZ8 Wray",
+                       "Contact the team.")["areas"] == ["ZZ7", "ZZ8"]
+    assert eligibility("From 1 April 2026 the clinic moves. It is for babies aged 9 to 24 "
+                       "months.")["child_age"] == {"min_years": 0.75, "max_years": 2}
+    assert "child_age" not in eligibility(
+        "Where she is under 16, follow the Kinby Children's Safeguarding Partnership procedures.")
+
+    def referral(*sentences: str, heading: str = "How to book") -> dict[str, object]:
+        return {k: v for k, (v, _) in read_referral(
+            [(s, heading, False) for s in sentences]).items()}
+
+    assert referral("Who it is for · pupils in Years 7 to 9\nHow to ask: Through the school's "
+                    "safeguarding lead", heading="At a glance")["route"] \
+        == "Through the school's safeguarding lead"
+    assert str(referral("A worker will get back to you within two working days of a call.",
+                        "If you still can't find it, email clubs@kinby.example.",
+                        "You can also text a nurse on 07700 900314.",
+                        "Call the access line on 0115 496 0290 to book.")["route"]) \
+        .startswith("Call the access line")
+    assert referral("Parents and carers are welcome to contact the Portage team themselves "
+                    "by phone.")["self_referral"] is True
+    assert referral("Families: parents and carers can ask for help themselves.")[
+        "self_referral"] is True
+    assert referral("Book your place using the online form.", heading="How do I join?")[
+        "route"] == "Book your place using the online form."

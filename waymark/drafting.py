@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING, Any
 from waymark.errors import DocumentError
 from waymark.metadata import validate_meta
 from waymark.models import DocumentMeta
+from waymark.referral_route import read_referral
 from waymark.sentences import split_sentences
-from waymark.service_criteria import read_eligibility, read_referral
+from waymark.service_criteria import read_eligibility
 from waymark.tokens import any_of
 
 if TYPE_CHECKING:
@@ -48,18 +49,20 @@ _DATE = (rf"\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS})\s+\d{{4}}"
 # When a document applies from, said outright; and, failing that, when it was issued. A review,
 # approval, publication or "last updated" date is neither.
 _APPLIES = (r"effective|in(?:to)? (?:force|effect)|takes? effect|with effect|in place|operational|"
-            r"appl(?:y|ies)|applicable|valid|"
+            r"appl(?:y|ies)|applicable|valid|(?:specification|policy|protocol|guidance|document|"
+            r"framework|agreement|contract) runs|"
             r"start date|commenc\w*|go[- ]?live|live|(?:approved )?for use|in use|"
             r"date of (?:effect|implementation)|implement(?:ation|ed)(?: date)?")
 _ISSUED = r"issued|date of issue|dated|date"
 # a label and its value, as prose or as a table row read out ("Effective · 1 February 2026")
 _SEPARATOR = r"\s*[:\u00b7|\u2013-]?\s*"
 # "takes effect from the start of the autumn term on 2 September 2025": a few words may come
-# between the label and its date, ending in "from" or "on"
+# between the label and its date, ending in "from" or "on"; an aside ("Start date (this
+# version)") and a weekday ("Monday 8 September 2025") may stand on either side of it
 _WHEN = (rf"(?:\s+(?:from|on|date))?(?:\s+of\s+(?:the\s+)?(?:contract|service|agreement|"
-         rf"document|policy|guidance|specification))?"
+         rf"document|policy|guidance|specification))?(?:\s*\([^()\d]{{0,30}}\))?"
          rf"(?:[^.;\d]{{0,60}}?\b(?:from|on)\b)?{_SEPARATOR}"
-         rf"({_DATE})")
+         rf"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,?\s+)?({_DATE})")
 # "week commencing 20 April", "contract end date": when something else happens
 _NOT_APPLYING = "(?<!review )(?<!reviewed )(?<!updated )(?<!week )(?<!end )(?<!expiry )"
 _EFFECTIVE = re.compile(rf"{_NOT_APPLYING}(?:\b(?:{_APPLIES})\b{_WHEN}"
@@ -69,7 +72,7 @@ _SUPERSEDED = any_of(r"supersed\w*", "replaces", "previous(?:ly)?", "old version
 _ISSUE_DATE = re.compile(rf"{_NOT_APPLYING}\b(?:{_ISSUED})\b{_WHEN}",
                          re.IGNORECASE)
 _VERSION = re.compile(rf"\b(?:version|ver|rev(?:ision)?)\.?\s*(?:number|no\.?)?{_SEPARATOR}"
-                      r"v?(\d+(?:\.\d+){0,2})\b|\bv(\d+\.\d+)\b"
+                      r"v?(\d+(?:\.\d+){0,2})\b|\bv(\d+(?:\.\d+)?)\b(?![/.-]\d)"
                       rf"|(?-i:\b(?:Issue|Edition))\s*(?:no\.?)?{_SEPARATOR}(\d+(?:\.\d+)?)\b",
                       re.IGNORECASE)
 # a document-control table exported as text: a row of column names, then a row of values

@@ -1,5 +1,6 @@
-"""A service's eligibility and referral route, read from its own sentences: what a draft
-proposes for a service specification that came without metadata (`waymark/drafting.py`).
+"""A service's eligibility, read from its own sentences: what a draft proposes for a service
+specification that came without metadata (`waymark/drafting.py`; the referral route is
+`waymark/referral_route.py`).
 
 Each value comes with the sentence it was read from. Ages are told apart by whose they are,
 districts and school years spelt out, negations read only just before their cue.
@@ -14,7 +15,10 @@ from waymark.models import DISTRICT_IN_TEXT
 from waymark.tokens import NUMBER_WORD, any_of, number_value
 
 _N = rf"(\d{{1,2}}|{NUMBER_WORD})"
-_UNIT = r"\s*(months?|mths?|years?|yrs?)?(?!\s*(?:weeks?|wks?|days?)\b)"
+# "from 1 April 2026" is a date, not an age ("may" left out: "aged 5 may attend")
+_MONTH = (r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|june?|july?|aug(?:ust)?|"
+          r"sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?")
+_UNIT = rf"\s*(months?|mths?|years?|yrs?)?(?!\s*(?:weeks?|wks?|days?|{_MONTH})\b)"
 _AGE_RANGE = re.compile(rf"\b(?:aged|ages|age(?:\s+range)?)\s*[:\u00b7|]?\s*\(?"
                         rf"(?:from\s+|between\s+)?{_N}\s*(?:years?\s*)?"
                         rf"(?:to|-|\u2013|and|until)\s*{_N}{_UNIT}\b", re.IGNORECASE)
@@ -70,12 +74,15 @@ _AGE_BIRTHDAY = re.compile(r"\b(?:up to|until|before|to)\s+(?:their|his or her|(
 _CHILD_WORDS = (r"child|children|young (?:people|person|carers?)|babies|baby|toddlers?|pupils?|"
                 r"siblings?|year[\s-]olds?|under[\s-]\w+s|\d+s|teenagers?|families")
 _CHILDREN = any_of(_CHILD_WORDS)
+# "the Quenby Children's Safeguarding Partnership" names an organisation, not who may come
+_NAMED_FOR_CHILDREN = re.compile(r"\b(?:Children|Young People|Families)(?:'s|\u2019s|')?"
+                                 r"(?=\s+[A-Z])")
 # An age in "young parents aged 16 to 24" is the parents', in "parents of children aged 3 to 11"
 # the children's: the person named nearest before it says whose.
 _PERSON_BEFORE = re.compile(rf"\b(?:(?P<child>{_CHILD_WORDS})|(?P<parent>parents?|mums?|"
                             rf"mothers?|dads?|fathers?|carers?|women|men|adults?))\b",
                             re.IGNORECASE)
-_NEGATION = re.compile(r"\b(?:not|no|cannot|can't|unable|excluded?|except)\b|n't\b",
+NEGATION = re.compile(r"\b(?:not|no|cannot|can't|unable|excluded?|except)\b|n't\b",
                        re.IGNORECASE)
 _PREGNANT = any_of(r"pregnan\w*", "expectant", "expecting a baby", "antenatal")
 # "Expectant parents can use the service too", "expectant parents and parents of babies": one
@@ -98,42 +105,6 @@ _CONSENT = re.compile(r"\b(?:consent|permission)\b|\bagree(?:s|d)? to (?:the |a 
                       r"(?:parents?|carers?|family|young person)(?: or carers?)? to agree\b",
                       re.IGNORECASE)
 _NO_NEED = any_of("(?:don't|do not|does not|doesn't|no) need")
-_SELF_REFERRAL = re.compile(r"\bself[- ]refer\w*|\brefer (?:themselves|(?:their|your) (?:child|"
-                            r"family)) directly\b|\brefer themselves\b|\bno referral (?:is )?"
-                            r"needed\b|\b(?:turn|drop) (?:up|in)\b|\bcome along\b|\bbook (?:their|"
-                            r"your) own\b|\bfamilies can (?:contact|call|ring|email)\b"
-                            r"|\b(?:get in touch|(?:contact|call|ring|text|email|phone|message)"
-                            r"\s+us)\s+(?:directly|themselves|yourself|yourselves)\b"
-                            r"|\brefer (?:yourself|yourselves)\b|\bbook (?:a place |places )?"
-                            r"(?:themselves|yourself)\b"
-                            r"|\banyone can (?:refer|get in touch|contact)\b"
-                            r"|\b(?:take|accept) referrals directly from (?:parents|families|"
-                            r"carers|young people)\b|\b(?:from|by)\s+(?:young\s+people|parents|"
-                            r"families|carers)\s+themselves\b|\bbook\s+directly\b"
-                            r"|\b(?:do not|don't|does not|doesn't) need (?:a |to be )?referr\w*",
-                            re.IGNORECASE)
-# "Referrals are made by schools only": no way in for a family (unless the only ones are families)
-_ONLY_FROM = re.compile(r"\breferr\w*\b[^.;]{0,40}?\b(?:by|from)\s+((?:[\w()]+\s+){1,4}?)only\b",
-                        re.IGNORECASE)
-# "Parents cannot refer directly", "Parents and carers can refer themselves"
-_FAMILY_REFERS = re.compile(r"\b(?:parents?|famil(?:y|ies)|carers?|young people|mothers|fathers)"
-                            r"(?:\s+(?:and|or)\s+(?:carers|parents|families))?\s+(?P<modal>"
-                            r"can(?:not|'t| not)?|may(?: not)?|are (?:not |un)?able to)\s+"
-                            r"(?:also\s+)?(?:self[- ]refer|refer|book)\b", re.IGNORECASE)
-# "The Front Door does not take requests from families directly", "(professionals only)"
-_NOT_FROM_FAMILIES = re.compile(r"\b(?:does not|do not|doesn't|don't|cannot|can't|will not|"
-                                r"won't)\s+(?:take|accept)\s+(?:referrals|requests)\s+"
-                                r"(?:directly\s+)?from\s+(?:parents|families|carers|young people)"
-                                r"|\b(?:professionals?|practitioners?|agencies) only\b"
-                                r"|\bby\s+(?:an?\s+)?(?:[\w-]+\s+){0,3}referral only\b",
-                                re.IGNORECASE)
-_FAMILIES = any_of(r"parents?", r"famil\w*", "young people", r"carers?", "you")
-_REFERRAL = re.compile(r"\brefer\w*\b.*\b(?:form|portal|online|email|call|phone|ring|"
-                       r"through|via|using)\b", re.IGNORECASE)
-_MECHANISM = re.compile(r"\b(?:form|portal|online|e-?mail\w*|call\w*|phon\w*|ring|text|"
-                        r"through|via|using|drop[- ]in|book\w*)\b|@|\d{3,}", re.IGNORECASE)
-_CONTACT = re.compile(r"@|\d{3,}|www\.|https?://|\b(?:form|portal|online)\b", re.IGNORECASE)
-MAX_ROUTE_WORDS = 30
 NEGATION_WORDS = 3  # how far before a cue a negation still belongs to it
 
 
@@ -170,9 +141,9 @@ def read_eligibility(sentences: list[str]) -> dict[str, tuple[Any, str]]:
                     found[whose] = (merged, f"{source} {sentence}")
         if "pregnancy" not in found and _PREGNANT.search(sentence) \
                 and _FOR_WHOM.search(sentence) and not _ALSO.search(sentence):
-            found["pregnancy"] = ("excluded" if _NEGATION.search(sentence) else "required",
+            found["pregnancy"] = ("excluded" if NEGATION.search(sentence) else "required",
                                   sentence)
-        districts = _districts(sentence)
+        districts = _districts(sentence) or _defined_elsewhere(sentence, sentences)
         if "areas" not in found and _WHOLE_AREA.search(sentence) \
                 and (_FOR_WHOM.search(sentence) or districts):
             found["areas"] = ([], sentence)
@@ -181,7 +152,7 @@ def read_eligibility(sentences: list[str]) -> dict[str, tuple[Any, str]]:
                 and (_PLACE.search(sentence) or not _VENUE.search(sentence)):
             found["areas"] = (districts, sentence)
         # "Do I need my parents' permission?" asks; the answer after it says
-        if "consent_required" not in found and not _asks(sentence) \
+        if "consent_required" not in found and not asks(sentence) \
                 and (match := _CONSENT.search(sentence)):
             found["consent_required"] = (not _consent_waived(sentence, match), sentence)
     if found.get("pregnancy", ("",))[0] == "required" and "child_age" in found:
@@ -201,7 +172,8 @@ _WHOLE_AREA = re.compile(r"\b(?:anywhere in|any postcode|"
                          r"all (?:of )?(?:the )?[A-Z][\w ]{0,30}?postcodes|"
                          r"(?:across|throughout) the (?:whole )?(?:borough|county|city|district)|"
                          r"borough-wide|county-wide|citywide|city-wide|the whole of (?-i:[A-Z])|"
-                         r"all\s+(?:the\s+|its\s+|our\s+)?(?:postcode\s+)?districts|"
+                         r"(?:all|any|each|every)\s+(?:one\s+)?(?:of\s+)?(?:the\s+|its\s+|"
+                         r"our\s+)?(?:\w+\s+){0,2}?(?:postcode\s+)?districts|"
                          r"outside (?-i:[A-Z])|"
                          r"(?:any|every|all) (?:households?|famil(?:y|ies)|parents?|carers?|one|"
                          r"young (?:person|people)|residents?|child(?:ren)?)\b[^.;]{0,40}?"
@@ -228,13 +200,35 @@ def _districts(sentence: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+# "families who live in the Coast Locality, as defined in Appendix A": listed there
+_DEFINED_IN = re.compile(r"\b(?:defined|set out|listed|shown|described)\s+(?:in|at)\s+"
+                         r"((?:appendix|annex|schedule)\s+\w+)", re.IGNORECASE)
+LISTING_REACH = 5  # sentences between a reference's heading and the districts it lists
+
+
+def _defined_elsewhere(sentence: str, sentences: list[str]) -> list[str]:
+    """The districts listed under the appendix (annex, schedule) a sentence refers to."""
+    reference = _DEFINED_IN.search(sentence)
+    if not reference or not _PLACE.search(sentence):
+        return []
+    label = re.compile(rf"\b{re.escape(reference.group(1))}\b", re.IGNORECASE)
+    starts = [i for i, other in enumerate(sentences)
+              if label.search(other) and not _DEFINED_IN.search(other)]
+    found: list[str] = []
+    for other in sentences[starts[0]:starts[0] + LISTING_REACH] if starts else []:
+        if found and not _districts(other):
+            break
+        found += _districts(other)
+    return list(dict.fromkeys(found))
+
+
 def _consent_waived(sentence: str, cue: re.Match[str]) -> bool:
     """"No consent form", "No consent is needed", "you don't need permission" — but not "will
     not accept a request where the family has not given consent"."""
     before = _words_before(sentence, cue.start())
     after = " ".join(sentence[cue.end():].split()[:NEGATION_WORDS])
     return bool(_NO_NEED.search(sentence[:cue.start()]) or _NO.search(before)) \
-        or (bool(_NEGATION.search(before)) and bool(_REQUIRE.search(f"{before} {after}")))
+        or (bool(NEGATION.search(before)) and bool(_REQUIRE.search(f"{before} {after}")))
 
 
 _NO = re.compile(r"\bno\s*$", re.IGNORECASE)
@@ -245,12 +239,12 @@ def _words_before(sentence: str, start: int) -> str:
     return " ".join(sentence[:start].split()[-NEGATION_WORDS:])
 
 
-def _negated_before(sentence: str, start: int) -> bool:
+def negated_before(sentence: str, start: int) -> bool:
     """A negation among the few words just before `start` ("no consent form", "cannot refer")."""
-    return bool(_NEGATION.search(_words_before(sentence, start)))
+    return bool(NEGATION.search(_words_before(sentence, start)))
 
 
-def _asks(text: str) -> bool:
+def asks(text: str) -> bool:
     """A question ("How do I book?", "Do I need permission?"): the answer after it says."""
     return text.rstrip().endswith("?")
 
@@ -302,7 +296,7 @@ def _ages(sentence: str) -> list[tuple[str, dict[str, float]]]:
     for match in _AGE_PLUS.finditer(sentence):
         add(match, {"min_years": int(match.group(1))})
     for match in _AGE_OVER.finditer(sentence):
-        if _NEGATION.search(sentence[:match.start()]):  # "cannot accept ... over 16"
+        if NEGATION.search(sentence[:match.start()]):  # "cannot accept ... over 16"
             add(match, {"max_years": _number(match.group(1))})
     found.sort(key=lambda item: item[0])
     for match in _AGE_EXTENDED.finditer(sentence):
@@ -317,52 +311,7 @@ def _ages(sentence: str) -> list[tuple[str, dict[str, float]]]:
         # "parents of under 5s" is about the children
         if named and named[-1].group("parent") and not _OF.search(window[named[-1].end():]):
             ages.append(("parent_age", age))
-        elif _CHILDREN.search(sentence) or _AGE_LABEL.search(sentence):
+        elif _CHILDREN.search(_NAMED_FOR_CHILDREN.sub(" ", sentence)) \
+                or _AGE_LABEL.search(sentence):
             ages.append(("child_age", age))
     return ages
-
-
-_ROUTE_HEADING = any_of("how to", r"refer\w*", r"book\w*", r"access\w*", "contact")
-_WHO = any_of("who")
-_PROFESSIONAL = any_of("professionals?", "practitioners?", "partners?", r"refer\w*", "submit")
-
-
-def read_referral(placed: list[tuple[str, str, bool]]) -> dict[str, tuple[Any, str]]:
-    """The route: the first sentence under a "How to refer" (book, access...) heading that is
-    not about referring oneself; failing that, the first sentence that says how to refer."""
-    found: dict[str, tuple[Any, str]] = {}
-    stated = [(text, heading) for text, heading, is_heading in placed
-              if not is_heading and not _asks(text)]
-    sentences = [text for text, _ in stated]
-    under = [text for text, heading in stated
-             if _ROUTE_HEADING.search(heading) and not _WHO.search(heading)
-             and len(text.split()) <= MAX_ROUTE_WORDS]
-    # a family's own way in leads, unless a way for professionals follows it
-    professional = [t for t in under if _PROFESSIONAL.search(t) and not _NEGATION.search(t)
-                    and not _SELF_REFERRAL.search(t)]
-    if under:
-        # a sentence that says how (a form, a line, an address) before one that only says who
-        ways = [t for t in under if _MECHANISM.search(t)] or under
-        # a number, an address or a form to use before a verb alone ("professionals can call")
-        ways.sort(key=lambda t: not _CONTACT.search(t))
-        route = professional[0] if _SELF_REFERRAL.search(ways[0]) and professional \
-            else ways[0]
-        # a service open both ways says both: the professionals' way and the family's own
-        own = next((t for t in ways if t != route and _SELF_REFERRAL.search(t)
-                    and _MECHANISM.search(t)), None)
-        if own and not _SELF_REFERRAL.search(route):
-            route = f"{route} {own}"
-        found["route"] = (" ".join(route.split()), route)
-    for sentence in sentences:
-        if "self_referral" not in found and (match := _FAMILY_REFERS.search(sentence)):
-            found["self_referral"] = (not _NEGATION.search(match.group("modal")), sentence)
-        if "self_referral" not in found and _NOT_FROM_FAMILIES.search(sentence):
-            found["self_referral"] = (False, sentence)
-        if "self_referral" not in found and (match := _SELF_REFERRAL.search(sentence)):
-            found["self_referral"] = (not _negated_before(sentence, match.start()), sentence)
-        if "self_referral" not in found and (only := _ONLY_FROM.search(sentence)):
-            found["self_referral"] = (bool(_FAMILIES.search(only.group(1))), sentence)
-        if "route" not in found and _REFERRAL.search(sentence) \
-                and len(sentence.split()) <= MAX_ROUTE_WORDS:
-            found["route"] = (" ".join(sentence.split()), sentence)
-    return found

@@ -18,6 +18,7 @@ from waymark.errors import DocumentError
 from waymark.loaders.base import Block, Extracted
 
 _HEADING_STYLE = re.compile(r"^(?:Heading\s*(\d)|Title)$", re.IGNORECASE)
+_TITLE_STYLE = re.compile(r"^Title$", re.IGNORECASE)
 _CELL_JOIN = " \u00b7 "
 TITLE_SEARCH_PARAGRAPHS = 6  # a title stands among the first few paragraphs
 BODY_POINTS = 11.0  # Word's usual body size, for runs that do not set one
@@ -115,13 +116,19 @@ def load_docx(path: Path, data: bytes) -> Extracted:
 def _shown_title(document: Any) -> str | None:
     """A title set in large type on an ordinary paragraph before the first heading (Word
     files often have one instead of a Title style)."""
-    opening = []
+    opening: list[tuple[float, str]] = []
     for paragraph in document.paragraphs[:TITLE_SEARCH_PARAGRAPHS]:
         if _heading_depth(paragraph) is not None:
-            break
+            # a paragraph styled Title is the title the owner chose, over an organisation's
+            # name set large above it
+            return None if _TITLE_STYLE.match(paragraph.style.name or "") else _largest(opening)
         if paragraph.text.strip():
             sizes = [r.font.size.pt for r in paragraph.runs if r.font.size is not None]
             opening.append((max(sizes, default=BODY_POINTS), " ".join(paragraph.text.split())))
+    return _largest(opening)
+
+
+def _largest(opening: list[tuple[float, str]]) -> str | None:
     if not opening:
         return None
     largest, text = max(opening, key=lambda item: item[0])
