@@ -503,6 +503,9 @@ def test_titles_versions_areas_and_routes_of_an_eighth_author(tmp_path: Path) ->
                         "You can also text a nurse on 07700 900314.",
                         "Call the access line on 0115 496 0290 to book.")["route"]) \
         .startswith("Call the access line")
+    assert str(referral("Drop in - you do not need to book or be referred.",
+                        "If you would like to check a session is running, call 01632 960123.")[
+        "route"]).startswith("Drop in")
     assert referral("Parents and carers are welcome to contact the Portage team themselves "
                     "by phone.")["self_referral"] is True
     assert referral("Families: parents and carers can ask for help themselves.")[

@@ -68,9 +68,18 @@ _AFTERWARDS = any_of(r"will (?:get back|contact|call|ring|text|reply|respond|be 
                      r"within \w+ (?:working )?(?:days?|weeks?|hours?)")
 
 
+# "no need to book", "you do not need a referral": an open door, not a refusal
+_OPEN_DOOR = re.compile(r"\b(?:no need|(?:do not|don't|does not|doesn't) need)\s+(?:to\s+)?"
+                        r"(?:a\s+)?(?:book\w*|referr\w*|be referred|an? appointment)"
+                        r"(?:\s+or\s+(?:be\s+)?(?:book\w*|referr\w*|referred))?"
+                        r"|\bno\s+(?:referral|appointment)s?(?:\s+(?:is\s+)?needed)?",
+                        re.IGNORECASE)
+
+
 def _route_rank(text: str) -> tuple[bool, ...]:
     """Sort key: the sentence most like "the way in" first (stable, so order breaks ties)."""
-    return (bool(_FALLBACK.match(text) or _AFTERWARDS.search(text) or NEGATION.search(text)),
+    refusing = NEGATION.search(_OPEN_DOOR.sub(" ", text))
+    return (bool(_FALLBACK.match(text) or _AFTERWARDS.search(text) or refusing),
             not _CONTACT.search(text), bool(_SECOND_WAY.search(text)))
 
 
