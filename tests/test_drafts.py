@@ -512,3 +512,27 @@ def test_titles_versions_areas_and_routes_of_an_eighth_author(tmp_path: Path) ->
         "self_referral"] is True
     assert referral("Book your place using the online form.", heading="How do I join?")[
         "route"] == "Book your place using the online form."
+
+
+def test_a_draft_listing_every_district_the_area_names_has_no_area_limit(
+        kb: Path, settings: Settings, embeddings: CountingEmbeddings) -> None:
+    """One file cannot say whether "Kinby (ZZ1 to ZZ6)" is the whole area; the knowledge base
+    can: the districts the other services name are all in it. A list short of them stays."""
+    services = kb / "services"
+    services.mkdir()
+    for name, where in [("north", "ZZ1, ZZ2 and ZZ3"), ("south", "ZZ4, ZZ5 and ZZ6"),
+                        ("coast", "ZZ5 and ZZ6"), ("everyone", "Kinby (ZZ1 to ZZ6)")]:
+        (services / f"{name}.md").write_text(
+            f"# {name.title()} Family Support\n\nFor families with children aged 0 to 11 who "
+            f"live in {where}.\n\n## How to refer\n\nUse the online form on the portal.\n",
+            encoding="utf-8")
+    write_doc(kb, "confirmed.md", "zz-all", "# All of Kinby\n\nA confirmed service.\n",
+              kind="service", extra="eligibility:\n  areas: [ZZ1, ZZ2, ZZ3, ZZ4, ZZ5, ZZ6]\n")
+    ingest([kb], settings, embeddings=embeddings)
+    documents = open_store(settings).snapshot().documents
+    areas = {doc_id: doc.meta.eligibility.areas  # type: ignore[attr-defined]
+             for doc_id, doc in documents.items()}
+    assert areas["everyone"] == []
+    assert "the whole area" in documents["everyone"].meta.proposed_from["eligibility.areas"]
+    assert areas["north"] == ["ZZ1", "ZZ2", "ZZ3"] and areas["coast"] == ["ZZ5", "ZZ6"]
+    assert areas["zz-all"] == ["ZZ1", "ZZ2", "ZZ3", "ZZ4", "ZZ5", "ZZ6"]  # the owner's stands

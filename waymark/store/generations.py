@@ -3,6 +3,7 @@ moves, in one transaction, when an ingest commits."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 from waymark.models import Taxonomy
 from waymark.store.records import Snapshot, StoredDocument, parse_meta
 from waymark.store.sqlite import SideStore, marks, now
+from waymark.whole_area import widen_to_whole_area
 
 TrailEntry = tuple[str, str, str, str | None]  # (actor, action, doc id, version)
 
@@ -43,6 +45,10 @@ class Generations:
                                         parse_meta(r["meta_json"]), r["chunks"], r["pages"])
             for r in rows
         }
+        # a draft's districts are read against the other services of this generation
+        metas = widen_to_whole_area({doc_id: doc.meta for doc_id, doc in documents.items()})
+        documents = {doc_id: dataclasses.replace(doc, meta=metas[doc_id])
+                     for doc_id, doc in documents.items()}
         taxonomy = Taxonomy()
         if taxonomy_row and taxonomy_row["taxonomy_json"]:
             taxonomy = Taxonomy.model_validate_json(taxonomy_row["taxonomy_json"])
