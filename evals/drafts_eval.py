@@ -18,6 +18,7 @@ import yaml
 
 from waymark.evals.splits import DEV, TEST
 from waymark.loaders import load_document
+from waymark.models import DocumentMeta
 from waymark.whole_area import widen_to_whole_area
 
 ROUTE_SHARE = 0.5  # a proposed route is right when it holds half the expected route's words
@@ -77,12 +78,11 @@ def evaluate_drafts(folders: list[Path], max_bytes: int, misses: list[dict[str, 
     expected = {(folder, path): want for folder in folders for path, want in (yaml.safe_load(
         (folder / "expected.yaml").read_text(encoding="utf-8")) or {}).items()}
     right = total = 0
-    metas = {}
-    for folder in folders:  # each folder is one knowledge base, read as a whole as ingest does
-        loaded = {(folder, path): load_document(folder / "documents" / path, max_bytes).meta
-                  for f, path in expected if f == folder}
-        widened = widen_to_whole_area({f"{f}/{p}": meta for (f, p), meta in loaded.items()})
-        metas.update({key: widened[f"{key[0]}/{key[1]}"] for key in loaded})
+    metas: dict[tuple[Path, str], DocumentMeta] = {}
+    for folder in folders:  # each folder is one knowledge base, read whole as a generation is
+        read = {path: load_document(folder / "documents" / path, max_bytes).meta
+                for f, path in expected if f == folder}
+        metas.update({(folder, path): meta for path, meta in widen_to_whole_area(read).items()})
     for (folder, path), want in expected.items():
         proposed = metas[(folder, path)].model_dump(mode="json")
         for field in _fields(want):
