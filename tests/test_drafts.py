@@ -286,7 +286,7 @@ def test_dates_ages_and_ways_in_written_other_ways(tmp_path: Path) -> None:
         "Use the referral form on the portal.\n", encoding="utf-8")
     meta = load_document(spec, 1 << 20).meta.model_dump(mode="json")
     assert meta["effective"] == "2026-04-01"
-    assert meta["eligibility"]["child_age"] == {"min_years": None, "max_years": 1.99}
+    assert meta["eligibility"]["child_age"] == {"min_years": 0, "max_years": 1.99}
     assert meta["referral"]["self_referral"] is False
     assert meta["referral"]["route"] == "Use the referral form on the portal."
 
@@ -516,12 +516,14 @@ def test_titles_versions_areas_and_routes_of_an_eighth_author(tmp_path: Path) ->
 
 def test_a_draft_listing_every_district_the_area_names_has_no_area_limit(
         kb: Path, settings: Settings, embeddings: CountingEmbeddings) -> None:
-    """One file cannot say whether "Kinby (ZZ1 to ZZ6)" is the whole area; the knowledge base
-    can: the districts the other services name are all in it. A list short of them stays."""
+    """One file cannot say whether "Kinby (ZZ1 to ZZ6)" is the whole area, nor what remains of
+    "anywhere in Kinby except ZZ5 and ZZ6"; the knowledge base can, from the districts its other
+    services name. A list short of them stays."""
     services = kb / "services"
     services.mkdir()
     for name, where in [("north", "ZZ1, ZZ2 and ZZ3"), ("south", "ZZ4, ZZ5 and ZZ6"),
-                        ("coast", "ZZ5 and ZZ6"), ("everyone", "Kinby (ZZ1 to ZZ6)")]:
+                        ("coast", "ZZ5 and ZZ6"), ("everyone", "Kinby (ZZ1 to ZZ6)"),
+                        ("inland", "anywhere in Kinby except the Coast locality (ZZ5 and ZZ6)")]:
         (services / f"{name}.md").write_text(
             f"# {name.title()} Family Support\n\nFor families with children aged 0 to 11 who "
             f"live in {where}.\n\n## How to refer\n\nUse the online form on the portal.\n",
@@ -534,5 +536,54 @@ def test_a_draft_listing_every_district_the_area_names_has_no_area_limit(
              for doc_id, doc in documents.items()}
     assert areas["everyone"] == []
     assert "the whole area" in documents["everyone"].meta.proposed_from["eligibility.areas"]
+    assert areas["inland"] == ["ZZ1", "ZZ2", "ZZ3", "ZZ4"]
     assert areas["north"] == ["ZZ1", "ZZ2", "ZZ3"] and areas["coast"] == ["ZZ5", "ZZ6"]
     assert areas["zz-all"] == ["ZZ1", "ZZ2", "ZZ3", "ZZ4", "ZZ5", "ZZ6"]  # the owner's stands
+
+
+def test_a_ninth_authors_wordings() -> None:
+    """"Rev B" and "Current from"; consent "is not needed" and "has agreed to it"; "Years 1–6",
+    "from pre-birth to their 18th birthday", "babies up to 6 months old"; the sentence saying
+    whom the service is for before a definition or a statistic; "Document reference" is no
+    referral heading and "referrals@…" no referrer; "Text a school nurse on …" as the route;
+    "You can apply … yourself"."""
+    from waymark.drafting import _dated
+    from waymark.referral_route import read_referral
+    from waymark.service_criteria import read_eligibility
+
+    assert _dated(["Chatterbox · Rev A · 2024", "Chatterbox · Rev B · 2025"], [])["version"][0] \
+        == "B"
+    assert _dated(["Current from 15/01/2026."], [])["effective"][0] == "2026-01-15"
+
+    def eligibility(*sentences: str) -> dict[str, object]:
+        return {k: v for k, (v, _) in read_eligibility(list(sentences)).items()}
+
+    assert eligibility("Parental consent is not needed for a referral.")[
+        "consent_required"] is False
+    assert eligibility("We won't accept a referral unless the young person knows about it and "
+                       "has agreed to it.")["consent_required"] is True
+    assert eligibility("It helps children in Years 1–6 with worries.")["child_age"] == {
+        "min_years": 5, "max_years": 11}
+    assert eligibility("The team works with families who have a child from pre-birth to their "
+                       "18th birthday.", "Young people aged 16 and over give their own "
+                       "consent.")["child_age"] == {"min_years": 0, "max_years": 17.99}
+    assert eligibility("We support mothers of babies up to 6 months old.")["child_age"] == {
+        "max_years": 0.5}
+    assert eligibility("A young carer is a person under 18 who provides care for another.",
+                       "The Census recorded 600 young carers aged 5 to 17 in the borough.",
+                       "The service is for children aged 8 to 17 who live in Kinby.")[
+        "child_age"] == {"min_years": 8, "max_years": 17}
+
+    def referral(*placed: tuple[str, str]) -> dict[str, object]:
+        return {k: v for k, (v, _) in read_referral([(t, h, False) for t, h in placed]).items()}
+
+    assert "route" not in referral(("Version 1.4 approved 18/09/2025, contract to 31/03/2028",
+                                    "Document reference ODT-CYP-04"))
+    route = referral(("Call us on 0117 496 0582 or email referrals@lanterns.example.", "Contact"),
+                     ("Professionals can send our referral form to the same address.",
+                      "Contact"))["route"]
+    assert str(route).startswith("Call us") and "Professionals can send" in str(route)
+    assert referral(("Text a school nurse on 07700 900 611.", "How it works"))["route"] \
+        == "Text a school nurse on 07700 900 611."
+    assert referral(("You can apply for local short breaks yourself.", ""))[
+        "self_referral"] is True

@@ -49,7 +49,8 @@ _DATE = (rf"\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS})\s+\d{{4}}"
 # When a document applies from, said outright; and, failing that, when it was issued. A review,
 # approval, publication or "last updated" date is neither.
 _APPLIES = (r"effective|in(?:to)? (?:force|effect)|takes? effect|with effect|in place|operational|"
-            r"appl(?:y|ies)|applicable|valid|(?:specification|policy|protocol|guidance|document|"
+            r"appl(?:y|ies)|applicable|valid|current (?:from|as of)|"
+            r"(?:specification|policy|protocol|guidance|document|"
             r"framework|agreement|contract) runs|"
             r"start date|commenc\w*|go[- ]?live|live|(?:approved )?for use|in use|"
             r"date of (?:effect|implementation)|implement(?:ation|ed)(?: date)?")
@@ -73,6 +74,7 @@ _ISSUE_DATE = re.compile(rf"{_NOT_APPLYING}\b(?:{_ISSUED})\b{_WHEN}",
                          re.IGNORECASE)
 _VERSION = re.compile(rf"\b(?:version|ver|rev(?:ision)?)\.?\s*(?:number|no\.?)?{_SEPARATOR}"
                       r"v?(\d+(?:\.\d+){0,2})\b|\bv(\d+(?:\.\d+)?)\b(?![/.-]\d)"
+                      r"|(?-i:\bRev(?:ision)?\.?\s+([A-Z])\b)"
                       rf"|(?-i:\b(?:Issue|Edition))\s*(?:no\.?)?{_SEPARATOR}(\d+(?:\.\d+)?)\b",
                       re.IGNORECASE)
 # a document-control table exported as text: a row of column names, then a row of values
@@ -247,7 +249,9 @@ _GOES_ON = re.compile(r"(?:which|that|when|who)\b", re.IGNORECASE)
 
 
 def _version_key(version: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in version.split("."))
+    # "Rev B" after "Rev A": a letter counts as its place in the alphabet
+    return tuple(int(part) if part.isdigit() else ord(part.upper()) - 64
+                 for part in version.split("."))
 
 
 def _control_table(lines: list[str]) -> dict[str, tuple[Any, str]]:

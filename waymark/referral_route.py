@@ -18,6 +18,7 @@ _SELF_REFERRAL = re.compile(r"\bself[- ]refer\w*|\brefer (?:themselves|(?:their|
                             r"\s+(?:us|(?:the\s+)?(?:[\w-]+\s+){0,3}?(?:team|service)))"
                             r"\s+(?:directly|themselves|yourself|yourselves)\b"
                             r"|\byou can (?:also )?book\b"
+                            r"|\b(?:apply|book)\b[^.;]{0,40}?\b(?:yourself|yourselves|themselves)\b"
                             r"|\brefer (?:yourself|yourselves)\b|\bbook (?:a place |places )?"
                             r"(?:themselves|yourself)\b"
                             r"|\banyone can (?:refer|get in touch|contact)\b"
@@ -52,9 +53,14 @@ _CONTACT = re.compile(r"@|\d{3,}|www\.|https?://|\b(?:form|portal|online|website
 MAX_ROUTE_WORDS = 40
 
 
-_ROUTE_HEADING = any_of("how (?:to|do i|can i|do you|can you)", r"refer\w*", r"book\w*",
+_ROUTE_HEADING = any_of("how (?:to|do i|can i|do you|can you)", r"refer(?:ral|rals|ring|s)?",
+                        r"book\w*",
                         r"access\w*", "contact", "join", "get in touch", "apply")
 _WHO = any_of("who")
+# "Text a school nurse on 07700 900 611": an instruction with a number, an address or a form
+_GO_AHEAD = re.compile(r"\s*(?:just\s+)?(?:call|phone|ring|text|e-?mail|message|book|contact|"
+                       r"fill in|complete|use)\b", re.IGNORECASE)
+_ADDRESS = re.compile(r"\S+@\S+|\b(?:https?://|www\.)\S+")  # "referrals@…" names no referrer
 _PROFESSIONAL = any_of("professionals?", "practitioners?", "partners?", r"refer\w*", "submit")
 # "How to ask: Through the school's DSL" — a table row or a labelled line that states the route
 _ROUTE_LABEL = re.compile(r"^\s*(?:how (?:to|do i|can i) [\w ]{1,20}?|referrals?(?: route)?|"
@@ -62,10 +68,9 @@ _ROUTE_LABEL = re.compile(r"^\s*(?:how (?:to|do i|can i) [\w ]{1,20}?|referrals?
                           re.IGNORECASE | re.MULTILINE)
 # not the main way in: a fallback ("If you still can't find it, email ..."), a second way
 # ("can also text"), what happens after ("A worker will get back to you within two days")
-_FALLBACK = re.compile(r"^\s*(?:if|where|when|once|unless)\b", re.IGNORECASE)
+_FALLBACK = re.compile(r"^\s*(?:if|unless)\b", re.IGNORECASE)
 _SECOND_WAY = any_of("also", "as well")
-_AFTERWARDS = any_of(r"will (?:get back|contact|call|ring|text|reply|respond|be in touch|send)",
-                     r"within \w+ (?:working )?(?:days?|weeks?|hours?)")
+_AFTERWARDS = any_of(r"will (?:get back|contact|call|ring|text|reply|respond|be in touch|send)")
 
 
 # "no need to book", "you do not need a referral": an open door, not a refusal
@@ -79,8 +84,9 @@ _OPEN_DOOR = re.compile(r"\b(?:no need|(?:do not|don't|does not|doesn't) need)\s
 def _route_rank(text: str) -> tuple[bool, ...]:
     """Sort key: the sentence most like "the way in" first (stable, so order breaks ties)."""
     refusing = NEGATION.search(_OPEN_DOOR.sub(" ", text))
-    return (bool(_FALLBACK.match(text) or _AFTERWARDS.search(text) or refusing),
-            not _CONTACT.search(text), bool(_SECOND_WAY.search(text)))
+    contact = bool(_CONTACT.search(text))
+    return (bool(_FALLBACK.match(text) or (_AFTERWARDS.search(text) and not contact)
+                 or refusing), not contact, bool(_SECOND_WAY.search(text)))
 
 
 def read_referral(placed: list[tuple[str, str, bool]]) -> dict[str, tuple[Any, str]]:
@@ -96,8 +102,9 @@ def read_referral(placed: list[tuple[str, str, bool]]) -> dict[str, tuple[Any, s
              if _ROUTE_HEADING.search(heading) and not _WHO.search(heading)
              and len(text.split()) <= MAX_ROUTE_WORDS]
     # a family's own way in leads, unless a way for professionals follows it
-    professional = [t for t in under if _PROFESSIONAL.search(t) and not NEGATION.search(t)
-                    and not _SELF_REFERRAL.search(t)]
+    professional = [t for t in under if _PROFESSIONAL.search(_ADDRESS.sub(" ", t))
+                    and not NEGATION.search(t) and not _SELF_REFERRAL.search(t)
+                    and not _route_rank(t)[0]]
     if labelled:
         found["route"] = (" ".join(labelled.group(1).split()), labelled.group())
     elif under:
@@ -106,10 +113,13 @@ def read_referral(placed: list[tuple[str, str, bool]]) -> dict[str, tuple[Any, s
         route = professional[0] if _SELF_REFERRAL.search(ways[0]) and professional \
             else ways[0]
         # a service open both ways says both: the professionals' way and the family's own
-        own = next((t for t in ways if t != route and _SELF_REFERRAL.search(t)
-                    and _MECHANISM.search(t)), None)
-        if own and not _SELF_REFERRAL.search(route):
-            route = f"{route} {own}"
+        if route in professional:
+            other = next((t for t in ways if t != route and _SELF_REFERRAL.search(t)
+                          and _MECHANISM.search(t)), None)
+        else:
+            other = next((t for t in professional if _CONTACT.search(t)), None)
+        if other and not _SELF_REFERRAL.search(route):
+            route = f"{route} {other}"
         found["route"] = (" ".join(route.split()), route)
     for sentence in sentences:
         if "self_referral" not in found and (match := _FAMILY_REFERS.search(sentence)):
@@ -120,7 +130,8 @@ def read_referral(placed: list[tuple[str, str, bool]]) -> dict[str, tuple[Any, s
             found["self_referral"] = (not negated_before(sentence, match.start()), sentence)
         if "self_referral" not in found and (only := _ONLY_FROM.search(sentence)):
             found["self_referral"] = (bool(_FAMILIES.search(only.group(1))), sentence)
-        if "route" not in found and _REFERRAL.search(sentence) \
-                and len(sentence.split()) <= MAX_ROUTE_WORDS:
+        if "route" not in found and len(sentence.split()) <= MAX_ROUTE_WORDS and (
+                _REFERRAL.search(sentence) or _GO_AHEAD.match(sentence)
+                and _CONTACT.search(sentence)):
             found["route"] = (" ".join(sentence.split()), sentence)
     return found

@@ -40,6 +40,10 @@ _AGE_FROM = re.compile(rf"\b(?:from|aged)\s+(?:the\s+age\s+of\s+|age\s+)?{_N}(?!
 _AGE_TURNS = re.compile(rf"\b(?:until|till|before|up to when)\s+(?:the|their|your|a|his or her)\s+"
                         rf"(?:child|baby|young person)\s+(?:turns|is)\s+{_N}\b"
                         r"(?!\s*(?:weeks?|wks?|months?|mths?|days?)\b)", re.IGNORECASE)
+# "from pre-birth to their 18th birthday": from 0; "babies up to 6 months old": to 6 months
+_FROM_BIRTH = re.compile(r"\bfrom\s+(?:pre-?birth|birth|conception)\b", re.IGNORECASE)
+_UP_TO_OLD = re.compile(rf"\bup to (?:and including )?{_N}\s*(months?|years?)[\s-]+old\b",
+                        re.IGNORECASE)
 # "0-5s", "0–19s": children of those ages
 _DECADES = re.compile(r"\b(\d{1,2})\s?[-\u2013]\s?(\d{1,2})s\b")
 # national school stages: Key Stage 2 is Years 3 to 6 (ages 7 to 11), and so on
@@ -62,7 +66,7 @@ _AGE_OVER = re.compile(rf"\bover\s+(?:the\s+age\s+of\s+)?{_N}\b", re.IGNORECASE)
 # "from Reception up to the end of Year 6": school years as ages (Reception starts at 4, a
 # pupil ends Year N aged N + 5)
 _SCHOOL_YEARS = re.compile(r"\b(reception|years?\s+r|years?\s+(\d{1,2}))\b[^.;]{0,20}?\b(?:to|"
-                           r"until|up to|-|\u2013)\s+(?:the\s+end\s+of\s+)?(?:year\s+)?(\d{1,2})\b",
+                           r"until|up to|-|\u2013)\s*(?:the\s+end\s+of\s+)?(?:year\s+)?(\d{1,2})\b",
                            re.IGNORECASE)
 _ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth",
              "tenth", "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth",
@@ -101,7 +105,8 @@ _CONSENT = re.compile(r"\b(?:consent|permission)\b|\bagree(?:s|d)? to (?:the |a 
                       r"(?:referr\w*|refer|take part|taking part|support|sharing|share|"
                       r"information)\b|\b(?:with|without|their|your|the family's|parents'|"
                       r"parental|family's|written|verbal|informed)\s+agreement\b"
-                      r"|\bagreement (?:of|from)\b|\bask (?:a |the |their )?"
+                      r"|\bagreement (?:of|from)\b|\b(?:has|have) agreed to (?:it|this)\b"
+                      r"|\bask (?:a |the |their )?"
                       r"(?:parents?|carers?|family|young person)(?: or carers?)? to agree\b",
                       re.IGNORECASE)
 _NO_NEED = any_of("(?:don't|do not|does not|doesn't|no) need")
@@ -125,20 +130,12 @@ def _number(text: str) -> int:
 def read_eligibility(sentences: list[str]) -> dict[str, tuple[Any, str]]:
     """Ages (the children's and the parents'), pregnancy, areas and consent, each with the
     sentence it came from."""
-    found: dict[str, tuple[Any, str]] = {}
+    # "Version 1.4 · Changes: age extended from under 1 to under 2" is history
+    sentences = ["" if _CHANGE_NOTE.search(sentence) else "\n".join(
+        line for line in sentence.splitlines() if not _CHANGE_LOG.search(line))
+        for sentence in sentences]
+    found = _read_ages(sentences)
     for sentence in sentences:
-        # "Version 1.4 · Changes: age extended from under 1 to under 2" is history
-        sentence = "" if _CHANGE_NOTE.search(sentence) else "\n".join(
-            line for line in sentence.splitlines() if not _CHANGE_LOG.search(line))
-        for whose, age in _ages(sentence):
-            if whose not in found:
-                found[whose] = (age, sentence)
-            else:  # "aged 8 and over" ... "not over 16": one range from two sentences
-                known, source = found[whose]
-                merged = {**age, **known}
-                if merged != known and merged.get("min_years", 0) <= merged.get(
-                        "max_years", float("inf")):
-                    found[whose] = (merged, f"{source} {sentence}")
         if "pregnancy" not in found and _PREGNANT.search(sentence) \
                 and _FOR_WHOM.search(sentence) and not _ALSO.search(sentence):
             found["pregnancy"] = ("excluded" if NEGATION.search(sentence) else "required",
@@ -161,6 +158,27 @@ def read_eligibility(sentences: list[str]) -> dict[str, tuple[Any, str]]:
     return found
 
 
+def _read_ages(sentences: list[str]) -> dict[str, tuple[Any, str]]:
+    """The children's and the parents' ages: first from the sentences that say whom the
+    service is for ("The service is for children aged 8 to 17"), before a definition ("a young
+    carer is a person under 18") or a statistic ("600 young carers aged 5 to 17"); a bound one
+    sentence leaves open may come from another ("aged 8 and over" ... "not over 16")."""
+    found: dict[str, tuple[Any, str]] = {}
+    for sentence in sorted(sentences, key=lambda s: not _STATES_WHOM.search(s)):
+        for whose, age in _ages(sentence):
+            if whose not in found:
+                found[whose] = (age, sentence)
+                continue
+            known, source = found[whose]
+            merged = {**age, **known}
+            if merged != known and merged.get("min_years", 0) <= merged.get(
+                    "max_years", float("inf")):
+                found[whose] = (merged, f"{source} {sentence}")
+    return found
+
+
+_STATES_WHOM = any_of(r"(?:is|are) (?:only )?(?:for|open to|aimed at|available to)",
+                      r"eligib\w*", r"works? with", "who can (?:use|come|join|get|be referred)")
 # a row of a version history or a summary of changes
 _CHANGE_LOG = re.compile(r"\b(?:summary of )?changes?\s*:|\bversion\s*:?\s*\d", re.IGNORECASE)
 # "The main change is the addition of ... a group for parents of under-5s": all of it history
@@ -200,6 +218,18 @@ def _districts(sentence: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+# "anywhere in Tarrowby except the Fellside locality (TY7 and TY8)"
+_EXCEPT = any_of("except", "excluding", "apart from", "other than", "but not")
+
+
+def districts_excepted(sentence: str) -> list[str]:
+    """The districts a whole-area sentence leaves out ("anywhere in Tarrowby except the
+    Fellside locality (TY7 and TY8)"); which districts remain, only the knowledge base can say
+    (`waymark/whole_area.py`)."""
+    cue = _EXCEPT.search(sentence)
+    return _districts(re.split(r"[.;]", sentence[cue.end():])[0]) if cue else []
+
+
 # "families who live in the Coast Locality, as defined in Appendix A": listed there
 _DEFINED_IN = re.compile(r"\b(?:defined|set out|listed|shown|described)\s+(?:in|at)\s+"
                          r"((?:appendix|annex|schedule)\s+\w+)", re.IGNORECASE)
@@ -227,11 +257,15 @@ def _consent_waived(sentence: str, cue: re.Match[str]) -> bool:
     not accept a request where the family has not given consent"."""
     before = _words_before(sentence, cue.start())
     after = " ".join(sentence[cue.end():].split()[:NEGATION_WORDS])
-    return bool(_NO_NEED.search(sentence[:cue.start()]) or _NO.search(before)) \
+    return bool(_NO_NEED.search(sentence[:cue.start()]) or _NO.search(before)
+                or _NOT_NEEDED.match(sentence[cue.end():])) \
         or (bool(NEGATION.search(before)) and bool(_REQUIRE.search(f"{before} {after}")))
 
 
 _NO = re.compile(r"\bno\s*$", re.IGNORECASE)
+# "Parental consent is not needed for a referral"
+_NOT_NEEDED = re.compile(r"\s*(?:is|are)\s+not\s+(?:needed|required|necessary)\b"
+                         r"|\s*(?:isn't|aren't)\s+(?:needed|required|necessary)\b", re.IGNORECASE)
 _REQUIRE = any_of(r"need\w*", r"requir\w*", "necessary", "have to", r"ask\w*")
 
 
@@ -293,6 +327,10 @@ def _ages(sentence: str) -> list[tuple[str, dict[str, float]]]:
     for match in _SCHOOL_AGE.finditer(sentence):
         stage = match.group(1).lower() if match.group(1) else None
         add(match, {"min_years": _SCHOOL_AGES[stage][0], "max_years": _SCHOOL_AGES[stage][1]})
+    for match in _UP_TO_OLD.finditer(sentence):
+        add(match, {"max_years": _number(match.group(1)) * _in_years(match.group(2))})
+    for match in _FROM_BIRTH.finditer(sentence):
+        add(match, {"min_years": 0})
     for match in _AGE_PLUS.finditer(sentence):
         add(match, {"min_years": int(match.group(1))})
     for match in _AGE_OVER.finditer(sentence):
