@@ -61,13 +61,14 @@ class VectorIndex:
         if not keys:
             return []
         if whole_base:
-            wanted = set(keys)
+            # a chunk's id starts with its version's: no metadata to fetch (half the query)
+            wanted = {_version_part(chunk_id(key, 0)) for key in keys}
             with self._collection() as collection:
                 result = collection.query(query_embeddings=[vector], n_results=k * 2,
-                                          include=["distances", "metadatas"])
-            found = [(cid, 1.0 - float(dist)) for cid, dist, meta in zip(
-                result["ids"][0], result["distances"][0], result["metadatas"][0], strict=True)
-                if meta and meta.get("version_key") in wanted]
+                                          include=["distances"])
+            found = [(cid, 1.0 - float(dist)) for cid, dist in zip(
+                result["ids"][0], result["distances"][0], strict=True)
+                if _version_part(cid) in wanted]
             if len(found) >= k or len(result["ids"][0]) < k * 2:
                 return found[:k]
         with self._collection() as collection:
@@ -140,3 +141,8 @@ class VectorIndex:
 def _among(keys: Sequence[str]) -> dict[str, Any]:
     """A Chroma filter for chunks of the versions `keys`."""
     return {"version_key": keys[0]} if len(keys) == 1 else {"version_key": {"$in": list(keys)}}
+
+
+def _version_part(chunk: str) -> str:
+    """The part of a chunk id (`chunk_id`) that names its version."""
+    return chunk.rsplit("-", 1)[0]
