@@ -2,11 +2,13 @@
 field, on documents written blind (Word files, PDFs and saved pages without metadata, and
 `expected.yaml`). Each set is in one split: `evals/drafts/` (Brookvale),
 `evals/drafts_kestrel/` (Kestrel Cross), `evals/drafts_marlow/` (Marlow Fen),
-`evals/drafts_hollinbridge/` (Hollinbridge), `evals/drafts_ravensholt/` (Ravensholt) and
-`evals/drafts_corrington/` (Corrington), each the held-out set until its score was reported,
-and `evals/drafts_elmstead/` (Elmstead, written as a dev set) are dev, fitted on;
-`evals/drafts_quenby/` (Quenby, written last by another blind author and never fitted on) is
-test."""
+`evals/drafts_hollinbridge/` (Hollinbridge), `evals/drafts_ravensholt/` (Ravensholt),
+`evals/drafts_corrington/` (Corrington), `evals/drafts_quenby/` (Quenby) and
+`evals/drafts_tarrowby/` (Tarrowby), each the held-out set until its score was reported, and
+`evals/drafts_elmstead/` (Elmstead, written as a dev set) are dev, fitted on;
+`evals/drafts_wendlebury/` (Wendlebury, written last by another blind author and never fitted
+on) is test. Each set is read as one knowledge base (a draft's districts are read against the
+other services', `waymark/whole_area.py`)."""
 
 from __future__ import annotations
 
@@ -68,8 +70,9 @@ def _get(data: dict[str, Any], field: str) -> Any:
 DRAFT_SETS = {DEV: [Path("evals/drafts"), Path("evals/drafts_kestrel"),
                     Path("evals/drafts_marlow"), Path("evals/drafts_hollinbridge"),
                     Path("evals/drafts_ravensholt"), Path("evals/drafts_elmstead"),
-                    Path("evals/drafts_corrington")],
-              TEST: [Path("evals/drafts_quenby")]}
+                    Path("evals/drafts_corrington"), Path("evals/drafts_quenby"),
+                    Path("evals/drafts_tarrowby")],
+              TEST: [Path("evals/drafts_wendlebury")]}
 
 
 def evaluate_drafts(folders: list[Path], max_bytes: int, misses: list[dict[str, Any]],
