@@ -52,27 +52,23 @@ _CONTACT = re.compile(r"@|\d{3,}|www\.|https?://|\b(?:form|portal|online|website
                       re.IGNORECASE)
 MAX_ROUTE_WORDS = 40
 
-
 _ROUTE_HEADING = any_of("how (?:to|do i|can i|do you|can you)", r"refer(?:ral|rals|ring|s)?",
-                        r"book\w*",
-                        r"access\w*", "contact", "join", "get in touch", "apply")
+                        r"book\w*", r"access\w*", "contact", "join", "get in touch", "apply")
 _WHO = any_of("who")
-# "Text a school nurse on 07700 900 611": an instruction with a number, an address or a form
-_GO_AHEAD = re.compile(r"\s*(?:just\s+)?(?:call|phone|ring|text|e-?mail|message|book|contact|"
-                       r"fill in|complete|use)\b", re.IGNORECASE)
-_ADDRESS = re.compile(r"\S+@\S+|\b(?:https?://|www\.)\S+")  # "referrals@…" names no referrer
-_PROFESSIONAL = any_of("professionals?", "practitioners?", "partners?", r"refer\w*", "submit")
 # "How to ask: Through the school's DSL" — a table row or a labelled line that states the route
 _ROUTE_LABEL = re.compile(r"^\s*(?:how (?:to|do i|can i) [\w ]{1,20}?|referrals?(?: route)?|"
                           r"to refer|access|booking|getting help)\s*[:\u00b7|]\s*(\S.{8,})$",
                           re.IGNORECASE | re.MULTILINE)
+# "Text a school nurse on 07700 900 611": an instruction with a number, an address or a form
+_GO_AHEAD = re.compile(r"\s*(?:just\s+)?(?:call|phone|ring|text|e-?mail|message|book|contact|"
+                       r"fill in|complete|use)\b", re.IGNORECASE)
+_PROFESSIONAL = any_of("professionals?", "practitioners?", "partners?", r"refer\w*", "submit")
+_ADDRESS = re.compile(r"\S+@\S+|\b(?:https?://|www\.)\S+")  # "referrals@…" names no referrer
 # not the main way in: a fallback ("If you still can't find it, email ..."), a second way
-# ("can also text"), what happens after ("A worker will get back to you within two days")
+# ("can also text"), what happens after ("A worker will get back to you")
 _FALLBACK = re.compile(r"^\s*(?:if|unless)\b", re.IGNORECASE)
 _SECOND_WAY = any_of("also", "as well")
 _AFTERWARDS = any_of(r"will (?:get back|contact|call|ring|text|reply|respond|be in touch|send)")
-
-
 # "no need to book", "you do not need a referral": an open door, not a refusal
 _OPEN_DOOR = re.compile(r"\b(?:no need|(?:do not|don't|does not|doesn't) need)\s+(?:to\s+)?"
                         r"(?:a\s+)?(?:book\w*|referr\w*|be referred|an? appointment)"
@@ -89,10 +85,27 @@ def _route_rank(text: str) -> tuple[bool, ...]:
                  or refusing), not contact, bool(_SECOND_WAY.search(text)))
 
 
+def _route_among(under: list[str]) -> str:
+    """The way in among the sentences under a route heading: the one most like a way in, a
+    professionals' way before a family's own, and both when both are given."""
+    professional = [t for t in under if _PROFESSIONAL.search(_ADDRESS.sub(" ", t))
+                    and not NEGATION.search(t) and not _SELF_REFERRAL.search(t)
+                    and not _route_rank(t)[0]]
+    # a sentence that says how (a form, a line, an address) before one that only says who
+    ways = sorted([t for t in under if _MECHANISM.search(t)] or under, key=_route_rank)
+    route = professional[0] if _SELF_REFERRAL.search(ways[0]) and professional else ways[0]
+    if route in professional:  # and the family's own way
+        other = next((t for t in ways if t != route and _SELF_REFERRAL.search(t)
+                      and _MECHANISM.search(t)), None)
+    else:  # and the professionals' way
+        other = next((t for t in professional if _CONTACT.search(t)), None)
+    return f"{route} {other}" if other and not _SELF_REFERRAL.search(route) else route
+
+
 def read_referral(placed: list[tuple[str, str, bool]]) -> dict[str, tuple[Any, str]]:
-    """The route: a labelled route line, else the sentence under a "How to refer" (book,
-    access...) heading most like a way in; failing those, the first sentence that says how to
-    refer. Whether families can ask themselves."""
+    """The route: a labelled route line, else the way in among the sentences under a "How to
+    refer" (book, join, access...) heading; failing those, the first sentence that says how to
+    refer or tells the reader whom to contact. Whether families can ask themselves."""
     found: dict[str, tuple[Any, str]] = {}
     stated = [(text, heading) for text, heading, is_heading in placed
               if not is_heading and not asks(text)]
@@ -101,25 +114,10 @@ def read_referral(placed: list[tuple[str, str, bool]]) -> dict[str, tuple[Any, s
     under = [text for text, heading in stated
              if _ROUTE_HEADING.search(heading) and not _WHO.search(heading)
              and len(text.split()) <= MAX_ROUTE_WORDS]
-    # a family's own way in leads, unless a way for professionals follows it
-    professional = [t for t in under if _PROFESSIONAL.search(_ADDRESS.sub(" ", t))
-                    and not NEGATION.search(t) and not _SELF_REFERRAL.search(t)
-                    and not _route_rank(t)[0]]
     if labelled:
         found["route"] = (" ".join(labelled.group(1).split()), labelled.group())
     elif under:
-        # a sentence that says how (a form, a line, an address) before one that only says who
-        ways = sorted([t for t in under if _MECHANISM.search(t)] or under, key=_route_rank)
-        route = professional[0] if _SELF_REFERRAL.search(ways[0]) and professional \
-            else ways[0]
-        # a service open both ways says both: the professionals' way and the family's own
-        if route in professional:
-            other = next((t for t in ways if t != route and _SELF_REFERRAL.search(t)
-                          and _MECHANISM.search(t)), None)
-        else:
-            other = next((t for t in professional if _CONTACT.search(t)), None)
-        if other and not _SELF_REFERRAL.search(route):
-            route = f"{route} {other}"
+        route = _route_among(under)
         found["route"] = (" ".join(route.split()), route)
     for sentence in sentences:
         if "self_referral" not in found and (match := _FAMILY_REFERS.search(sentence)):
