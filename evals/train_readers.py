@@ -24,7 +24,7 @@ from scipy import sparse
 from waymark.evals.notes_eval import NoteReaderFactory, load_notes
 from waymark.evals.splits import split
 from waymark.extract import extract_family
-from waymark.reading.heads import Head, Heads, Lexicon, features, save_heads
+from waymark.reading.heads import Head, Heads, Lexicon, features, load_heads, save_heads
 from waymark.reading.meaning import reading_model
 from waymark.reading.units import UnitEncoder
 
@@ -264,8 +264,15 @@ def _needs_cut(factory: NoteReaderFactory, notes: list[dict[str, Any]]) -> tuple
     return best[1], round(best[0], 4)
 
 
-def train(training: Path, notes_dir: Path, knowledge: Path) -> dict[str, Any]:
-    heads = fit_heads(training)
+def train(training: Path, notes_dir: Path, knowledge: Path, cuts_only: bool = False
+          ) -> dict[str, Any]:
+    """Fit the heads on the training corpus (or keep the shipped ones, `cuts_only`) and their
+    cuts on the dev split of the evaluation notes; write both with their provenance."""
+    shipped = load_heads() if cuts_only else None
+    if cuts_only and shipped is None:
+        raise FileNotFoundError("no readers are shipped yet: run waymark train without "
+                                "--cuts-only")
+    heads = shipped or fit_heads(training)
     cuts = fit_cuts(heads, notes_dir, knowledge)
     heads = replace(heads, provenance={**heads.provenance, "cuts": cuts})
     save_heads(heads)

@@ -183,3 +183,23 @@ def test_the_split_is_fixed_and_stratified() -> None:
     again, _ = split(list(reversed(items)), "escalate")
     assert [i["id"] for i in dev] == [i["id"] for i in again]
     assert len(test) >= 40 and sum(i["escalate"] for i in test) == 10
+
+
+def test_a_note_wrapped_at_its_width_is_read_in_whole_sentences() -> None:
+    """A note pasted from an email breaks its lines mid-sentence; a form keeps its label lines
+    and a list its items. Units keep their places in the text either way."""
+    from waymark.reading.units import split_units
+
+    wrapped = ("Aunt says she has had the boys since their mum went into rehab in June. Tyler's "
+               "10 and\nMikey turned 6 last week, and she is not their legal guardian so school "
+               "won't let her sign\nanything.")
+    units = split_units(wrapped)
+    assert [u.text for u in units][1].startswith("Tyler's 10 and Mikey turned 6")
+    assert units[1].text.endswith("sign anything")
+    assert all(" ".join(wrapped[u.start:u.end].split()) == u.text for u in units)
+    form = ("Name: Leah Smith\nDOB: 22/07/2021\nConcerns: mum has been drinking heavily since "
+            "dad left in the\nsummer and the children are often late.\n- dad left\n- mum drinking")
+    assert [u.text for u in split_units(form)] == [
+        "Name: Leah Smith", "DOB: 22/07/2021",
+        "Concerns: mum has been drinking heavily since dad left in the summer and the children "
+        "are often late", "- dad left", "- mum drinking"]

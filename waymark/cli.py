@@ -262,13 +262,15 @@ def train_readers(
     notes: Annotated[Path, typer.Option(help="Evaluation notes; cuts are fitted on their dev "
                                               "split.")] = Path("evals/notes"),
     knowledge: Annotated[Path | None, typer.Option(help="Default: knowledge/.")] = None,
+    cuts_only: Annotated[bool, typer.Option(help="Keep the shipped heads; refit only their "
+                                                 "cuts on the dev split.")] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Fit the risk and needs readers and write waymark/data/readers.* with their provenance."""
     from waymark.evals.train_readers import train
 
     with errors():
-        record = train(training, notes, knowledge or get_settings().knowledge_dir)
+        record = train(training, notes, knowledge or get_settings().knowledge_dir, cuts_only)
     if as_json:
         print_json(record)
     else:

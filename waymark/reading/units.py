@@ -25,9 +25,27 @@ class Unit:
     text: str
 
 
+# A line break inside a sentence (a note pasted from an email or a form, wrapped at its width)
+# is a space: the line before it is not a short label line and runs on without closing
+# punctuation, and the next line does not start a list item or a "Label:".
+WRAPPED_LINE_CHARS = 40
+_CLOSED = re.compile(r"[.!?:;]\s*$")
+_STARTS_ITEM = re.compile(r"\s*(?:[-*\u2022]|\d+[.)]|[A-Za-z ]{1,20}:)\s")
+
+
+def _unwrapped(text: str) -> str:
+    """`text` with its wrapped lines joined, the same length (units keep their places)."""
+    lines = text.split("\n")
+    joined = [line + (" " if len(line) >= WRAPPED_LINE_CHARS and not _CLOSED.search(line)
+                      and following.strip() and not _STARTS_ITEM.match(following) else "\n")
+              for line, following in zip(lines, lines[1:], strict=False)]
+    return "".join(joined) + lines[-1]
+
+
 def split_units(text: str) -> list[Unit]:
     units: list[Unit] = []
     position = 0
+    text = _unwrapped(text)
     for match in [*_BREAK.finditer(text), None]:
         end = match.start() if match else len(text)
         piece = text[position:end]
