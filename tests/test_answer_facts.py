@@ -128,6 +128,12 @@ def test_asked_kinds() -> None:
     assert [a.kind.name for a in asked("do I have to do an EHA before I refer?")] == ["obligation"]
     assert [a.kind.name for a in asked("who is the head of the attendance team?")] == ["person"]
     assert not asked("who is the lead professional for the family?")
+    manager = asked("whos the manager at orchard house")[0]
+    assert manager.kind.name == "person"
+    assert [a.kind.name for a in asked("who is the named safeguarding lead for the hubs")] == [
+        "person"]
+    assert not manager.stated_in("Orchard House is the mental health service in Ashgrove.")
+    assert manager.stated_in("Dr Amara Okafor leads the Orchard House team.")
 
 
 def test_names_come_from_proper_names_in_titles() -> None:

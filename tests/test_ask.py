@@ -110,6 +110,16 @@ def test_out_of_scope_question_is_refused_naming_closest_documents(answerer: Ans
     assert result["advisory"] == ADVISORY
 
 
+def test_a_person_no_document_names_is_not_answered_about(answerer: Answerer) -> None:
+    """"Dr Okafor" appears in no document: the carers service's own sentences about who refers
+    or who comes are no answer to who Dr Okafor is or how to reach them."""
+    result = answerer.ask("contact details for dr okafor at the young carers service")
+    assert result["refused"] is True and result["citations"] == []
+    assert "does not give anyone of that name" in result["answer"]
+    assert not answerer.ask("how old do young carers have to be for the young carers "
+                            "service?")["refused"]
+
+
 def test_escalation_comes_first_whatever_was_asked(answerer: Answerer) -> None:
     result = answerer.ask("she told me dad hits her - which activity club could she join?")
     escalation = result["escalation"]

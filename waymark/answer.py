@@ -251,9 +251,20 @@ class Answerer:
         strict = [f for f in question.facts if f.strict]
         unstated = (strict[0].kind.label if strict and not any(c.states_fact for c in scored)
                     else "")
+        # "contact details for Dr Okafor": a person no document names
+        if not unstated and any(name in unknown for name in _titled_names(question.text)):
+            unstated = "anyone of that name"
         refused = bool(unstated) or model.refuses(signals)
         return Decision(dense, coverage, signals.sentence, refused, missing, unknown, unstated,
                         signals, model.answerable(signals))
+
+
+_TITLED = re.compile(r"\b(?:dr|mr|mrs|ms|miss|mx)\.?\s+([a-z][a-z'-]+)", re.IGNORECASE)
+
+
+def _titled_names(text: str) -> list[str]:
+    """The surnames a question gives with a title ("dr okafor"), lower-cased."""
+    return [match.group(1).lower() for match in _TITLED.finditer(text)]
 
 
 def _of_document(passages: list[Passage], doc_id: str) -> list[Passage]:

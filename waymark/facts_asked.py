@@ -83,6 +83,7 @@ class Asked:
     kind: Kind
     subject: frozenset[str] = frozenset()  # stems one of which the fact's sentence must hold
     period: bool = False  # the question asks about a period ("last year"): the fact must name one
+    own_words: frozenset[str] = frozenset()  # the question's words, lower-cased
 
     @property
     def strict(self) -> bool:
@@ -97,6 +98,10 @@ class Asked:
         title) may name the subject the sentence is about."""
         if not self.kind.evidence.search(sentence):
             return False
+        if self.kind.name == "person" and not any(
+                {w.lower() for w in m.group().split() if w[:1].isupper()} - self.own_words
+                for m in self.kind.evidence.finditer(sentence)):
+            return False  # "Orchard House is…" names the place asked about, not who runs it
         if self.period and not _PERIOD_STATED.search(sentence):
             return False
         if self.kind.name == "count" and self.subject:
@@ -110,7 +115,8 @@ class Asked:
 def asked(question: str) -> list[Asked]:
     """The kinds of fact `question` asks for ("opening hours, and who do I ring?": two)."""
     period = bool(_PERIOD_ASKED.search(question))
-    return [Asked(kind, _subject(kind, question), period) for kind in KINDS
+    own = frozenset(w.lower() for w in re.findall(r"[A-Za-z']+", question))
+    return [Asked(kind, _subject(kind, question), period, own) for kind in KINDS
             if kind.question.search(question)]
 
 
