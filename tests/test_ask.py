@@ -118,6 +118,9 @@ def test_a_person_no_document_names_is_not_answered_about(answerer: Answerer) ->
     assert "does not give anyone of that name" in result["answer"]
     assert not answerer.ask("how old do young carers have to be for the young carers "
                             "service?")["refused"]
+    from waymark.answer import _titled_names
+    assert _titled_names("if they miss appts, or mum with ms can't drive") == []
+    assert _titled_names("Ms Patel or mrs jones") == ["patel", "jones"]
 
 
 def test_escalation_comes_first_whatever_was_asked(answerer: Answerer) -> None:

@@ -259,12 +259,14 @@ class Answerer:
                         signals, model.answerable(signals))
 
 
-_TITLED = re.compile(r"\b(?:dr|mr|mrs|ms|miss|mx)\.?\s+([a-z][a-z'-]+)", re.IGNORECASE)
+# "Miss" and "Ms" only before a capital: "if they miss appts", "mum with ms" name no one
+_TITLED = re.compile(r"\b(?i:dr|mr|mrs|mx)\.?\s+([A-Za-z][a-z'-]+)"
+                     r"|\b(?:Miss|Ms)\.?\s+([A-Z][a-z'-]+)")
 
 
 def _titled_names(text: str) -> list[str]:
     """The surnames a question gives with a title ("dr okafor"), lower-cased."""
-    return [match.group(1).lower() for match in _TITLED.finditer(text)]
+    return [(match.group(1) or match.group(2)).lower() for match in _TITLED.finditer(text)]
 
 
 def _of_document(passages: list[Passage], doc_id: str) -> list[Passage]:
