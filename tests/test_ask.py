@@ -115,7 +115,7 @@ def test_a_person_no_document_names_is_not_answered_about(answerer: Answerer) ->
     or who comes are no answer to who Dr Okafor is or how to reach them."""
     result = answerer.ask("contact details for dr okafor at the young carers service")
     assert result["refused"] is True and result["citations"] == []
-    assert "does not give anyone of that name" in result["answer"]
+    assert "does not give anyone by that name" in result["answer"]
     assert not answerer.ask("how old do young carers have to be for the young carers "
                             "service?")["refused"]
     from waymark.answer import _titled_names

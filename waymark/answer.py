@@ -253,7 +253,7 @@ class Answerer:
                     else "")
         # "contact details for Dr Okafor": a person no document names
         if not unstated and any(name in unknown for name in _titled_names(question.text)):
-            unstated = "anyone of that name"
+            unstated = "anyone by that name"
         refused = bool(unstated) or model.refuses(signals)
         return Decision(dense, coverage, signals.sentence, refused, missing, unknown, unstated,
                         signals, model.answerable(signals))
