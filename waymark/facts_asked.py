@@ -19,7 +19,7 @@ import yaml
 
 from waymark.phrases import words
 from waymark.terms import STOPWORDS, stem
-from waymark.tokens import NUMBER_WORD, plain_words
+from waymark.tokens import NUMBER_WORD, plain_words, tokens
 
 _NUMBER = rf"(?:\d[\d,.]*|{NUMBER_WORD}|hundred|thousand|dozen|a few|several)"
 _DAYS = r"(?:mon|tues|wednes|thurs|fri|satur|sun)days?"
@@ -115,7 +115,7 @@ class Asked:
 def asked(question: str) -> list[Asked]:
     """The kinds of fact `question` asks for ("opening hours, and who do I ring?": two)."""
     period = bool(_PERIOD_ASKED.search(question))
-    own = frozenset(w.lower() for w in re.findall(r"[A-Za-z']+", question))
+    own = frozenset(tokens(question))
     return [Asked(kind, _subject(kind, question), period, own) for kind in KINDS
             if kind.question.search(question)]
 

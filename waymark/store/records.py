@@ -123,3 +123,8 @@ def parse_meta(meta_json: str) -> DocumentMeta:
 
 def chunk_id(version_key: str, index: int) -> str:
     return f"{version_key[:24]}-{index:05d}"
+
+
+def version_part(chunk: str) -> str:
+    """The part of a chunk id (`chunk_id`) that names its version."""
+    return chunk.rsplit("-", 1)[0]

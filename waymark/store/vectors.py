@@ -8,7 +8,7 @@ from typing import Any
 
 from waymark.config import Settings
 from waymark.errors import StoreError
-from waymark.store.records import NewVersion, chunk_id
+from waymark.store.records import NewVersion, chunk_id, version_part
 
 CHROMA_BATCH = 1000  # one upsert per thousand chunks: Chroma's cost is mostly per call
 
@@ -62,13 +62,13 @@ class VectorIndex:
             return []
         if whole_base:
             # a chunk's id starts with its version's: no metadata to fetch (half the query)
-            wanted = {_version_part(chunk_id(key, 0)) for key in keys}
+            wanted = {version_part(chunk_id(key, 0)) for key in keys}
             with self._collection() as collection:
                 result = collection.query(query_embeddings=[vector], n_results=k * 2,
                                           include=["distances"])
             found = [(cid, 1.0 - float(dist)) for cid, dist in zip(
                 result["ids"][0], result["distances"][0], strict=True)
-                if _version_part(cid) in wanted]
+                if version_part(cid) in wanted]
             if len(found) >= k or len(result["ids"][0]) < k * 2:
                 return found[:k]
         with self._collection() as collection:
@@ -141,8 +141,3 @@ class VectorIndex:
 def _among(keys: Sequence[str]) -> dict[str, Any]:
     """A Chroma filter for chunks of the versions `keys`."""
     return {"version_key": keys[0]} if len(keys) == 1 else {"version_key": {"$in": list(keys)}}
-
-
-def _version_part(chunk: str) -> str:
-    """The part of a chunk id (`chunk_id`) that names its version."""
-    return chunk.rsplit("-", 1)[0]
