@@ -16,7 +16,7 @@ from waymark.answer import Answerer
 from waymark.calibration import AnswerCalibration
 from waymark.cases import Cases
 from waymark.config import Settings
-from waymark.embeddings import QUERY_THREADS, MiniLMEmbeddings, make_embeddings
+from waymark.embeddings import MiniLMEmbeddings, make_embeddings, query_threads
 from waymark.errors import WaymarkError
 from waymark.evals.ask_eval import (
     TOP_K,
@@ -237,10 +237,11 @@ def run_eval(pack: Pack, settings: Settings, use_llm: bool = False,
 
 
 def bare_embeddings(settings: Settings) -> Embeddings:
-    """A query model of its own, so timing the bare query shares no cache with /ask."""
+    """A query model of its own, so timing the bare query shares no cache with /ask (and as
+    many threads)."""
     if settings.embeddings == "openai":
         return make_embeddings(settings, for_queries=True)
-    return MiniLMEmbeddings(QUERY_THREADS)
+    return MiniLMEmbeddings(query_threads())
 
 
 def escalation_metrics(answerer: Answerer, vignettes: list[dict[str, Any]],

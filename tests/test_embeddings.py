@@ -45,6 +45,21 @@ def test_long_text_is_truncated_not_rejected(minilm: MiniLMEmbeddings) -> None:
     assert len(vector) == 384
 
 
+def test_request_threads_default_to_the_cores_and_can_be_set(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from waymark.embeddings import query_threads
+
+    monkeypatch.delenv("WAYMARK_QUERY_THREADS", raising=False)
+    monkeypatch.setattr("os.cpu_count", lambda: 6)
+    assert query_threads() == 6
+    monkeypatch.setenv("WAYMARK_QUERY_THREADS", "1")
+    assert query_threads() == 1
+    one = MiniLMEmbeddings(1)
+    assert one._session.get_session_options().intra_op_num_threads == 1
+    assert one.embed_query("speech groups") == pytest.approx(
+        MiniLMEmbeddings(2).embed_query("speech groups"), abs=1e-5)
+
+
 def fake_vector(text: str) -> list[float]:
     """Deterministic bag-of-words vector: texts sharing words are close."""
     vec = np.zeros(64)

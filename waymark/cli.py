@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import getpass
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -334,6 +335,9 @@ def serve(
                   "WAYMARK_API_TOKENS_FILE and create tokens with `waymark token create`")
         raise typer.Exit(2)
     if workers > 1:  # each worker builds its own app from the same environment
+        # and reads its requests' texts on its share of the cores
+        os.environ.setdefault("WAYMARK_QUERY_THREADS", str(max(1, (os.cpu_count() or 1)
+                                                                // workers)))
         uvicorn.run("waymark.api.app:serving_app", factory=True, workers=workers, host=bind,
                     port=port or settings.port, log_level="info", access_log=False)
     else:

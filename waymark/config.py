@@ -25,6 +25,8 @@ class Settings(BaseSettings):
     embeddings_model: str = "text-embedding-3-small"
     embeddings_api_key: str | None = None
     embed_threads: int = Field(0, description="onnxruntime threads; 0 lets onnxruntime choose.")
+    query_threads: int = Field(0, ge=0, description="onnxruntime threads for a request's "
+                               "question or note; 0: the machine's cores.")
 
     chunk_tokens: int = Field(200, ge=40, le=2000)
     chunk_overlap: int = Field(40, ge=0, le=500)

