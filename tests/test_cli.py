@@ -149,3 +149,41 @@ def test_case_commands_on_the_starter_knowledge(tmp_path: Path,
                   monkeypatch).returncode == 2
     unknown = invoke(["check", "--service", "nb-nope", "--text", "a 4yo"], data, monkeypatch)
     assert unknown.returncode == 2 and "no service 'nb-nope'" in unknown.stderr
+
+
+@pytest.mark.slow
+def test_serve_keeps_an_idle_connection_open_longer_than_clients_do(tmp_path: Path) -> None:
+    """httpx drops a pooled connection after 5 s idle; a server closing at the same 5 s races
+    it and loses the request the client sends on the closing connection (seen as a ReadError
+    under load). `waymark serve` keeps an idle connection open well past that."""
+    import http.client
+    import time
+
+    from conftest import free_port
+
+    port = free_port()
+    env = {**os.environ, "WAYMARK_DATA_DIR": str(tmp_path / "data")}
+    server = subprocess.Popen([*WAYMARK, "serve", "--port", str(port)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        while True:
+            try:
+                connection.request("GET", "/health")
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "waymark serve did not start"
+                connection.close()
+                time.sleep(0.2)
+        first = connection.getresponse()
+        assert first.status == 200 and first.read()
+        socket_before = connection.sock
+        time.sleep(6)
+        connection.request("GET", "/health")  # on the same, idle connection
+        assert connection.sock is socket_before
+        assert connection.getresponse().status == 200
+        connection.close()
+    finally:
+        server.terminate()
+        server.wait(20)

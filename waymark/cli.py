@@ -313,6 +313,11 @@ def bot() -> None:
         run_bot(get_settings())
 
 
+# An idle connection is closed by the client (httpx: 5 s) or a proxy (nginx: 75 s) first: a
+# server that closes it at the same moment as the client reuses it drops that request.
+KEEP_ALIVE_S = 75
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Default WAYMARK_HOST (127.0.0.1).")] = None,
@@ -339,10 +344,11 @@ def serve(
         os.environ.setdefault("WAYMARK_QUERY_THREADS", str(max(1, (os.cpu_count() or 1)
                                                                 // workers)))
         uvicorn.run("waymark.api.app:serving_app", factory=True, workers=workers, host=bind,
-                    port=port or settings.port, log_level="info", access_log=False)
+                    port=port or settings.port, log_level="info", access_log=False,
+                    timeout_keep_alive=KEEP_ALIVE_S)
     else:
         uvicorn.run(create_app(settings, warm_up=True), host=bind, port=port or settings.port,
-                    log_level="info", access_log=False)
+                    log_level="info", access_log=False, timeout_keep_alive=KEEP_ALIVE_S)
 
 
 if __name__ == "__main__":
