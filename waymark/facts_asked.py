@@ -76,6 +76,8 @@ _PERIOD_ASKED = _re(r"\b(?:last|this|next|past) (?:year|month|week|quarter)\b|\b
 _PERIOD_STATED = _re(r"\b(?:19|20)\d\d\b|\b(?:last|this|each|every|per|a) (?:year|month|week|"
                      r"quarter)\b|\b(?:annual\w*|yearly|monthly|quarterly)\b")
 _COUNT_BEFORE = 3  # a number counts a noun up to this many words after it ("12 weekly sessions")
+# "front door number pls": courtesy at the end is not where a question's ask ends
+_COURTESY = _re(r"(?:[\s,.!?-]+(?:pls|plz|please|thanks|thank you|thx|ta|cheers))+[\s.!?]*$")
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,7 @@ class Asked:
 
 def asked(question: str) -> list[Asked]:
     """The kinds of fact `question` asks for ("opening hours, and who do I ring?": two)."""
+    question = _COURTESY.sub("", question)
     period = bool(_PERIOD_ASKED.search(question))
     own = frozenset(tokens(question))
     return [Asked(kind, _subject(kind, question), period, own) for kind in KINDS
