@@ -61,3 +61,17 @@ def test_match_spans_point_into_the_text() -> None:
     text = "Mum says he is missing school. Dad drinks heavily."
     spans = [text[m.start:m.end] for m in PhraseIndex(TAXONOMY).find(text)]
     assert spans == ["missing school", "drinks heavily"]
+
+
+def test_contractions_typed_without_the_apostrophe_carry_no_topic() -> None:
+    """"mum doesnt want help, hes 4" asks nothing about "doesnt" or "hes": no document uses
+    them, and a word no document uses is evidence the guidance cannot answer."""
+    from waymark.terms import content_terms
+    from waymark.vocabulary import Vocabulary
+
+    asked = "mum doesnt want help and hes 4, im not sure theyre eligible - cant they refer?"
+    assert content_terms(asked) == ["mum", "help", "4", "sure", "eligible", "refer"]
+    vocabulary = Vocabulary({"mum", "help", "sure", "eligible", "refer"})
+    assert vocabulary.unknown(asked) == []
+    # without the apostrophe, "we'll", "i'll" and "i'd" are other words, which stay
+    assert "well" in content_terms("is she well") and "ill" in content_terms("dad is ill")

@@ -21,8 +21,13 @@ couldn't they're you're who've we've they've i'd i'll she's he's that's actually
 just still even maybe quite soon latest also currently usually basically info ring call phone
 himself herself themselves myself yourselves lovely strictly pretty very much many lot lots
 """.split())
+# Typed without the apostrophe ("doesnt", "hes", "theyre") they are the same words; "we'll",
+# "i'd" and the like are left out: without it they are other words ("well", "id", "ill").
+_UNAPOSTROPHISED = frozenset(w.replace("'", "") for w in _FUNCTION_WORDS
+                             if w.endswith(("n't", "'s", "'re", "'ve", "'m")))
 # Words arrive folded ("does" -> "doe", "themselves" -> "themselve"): both forms are stopwords.
-STOPWORDS = _FUNCTION_WORDS | frozenset(fold(w) for w in _FUNCTION_WORDS)
+STOPWORDS = (_FUNCTION_WORDS | _UNAPOSTROPHISED
+             | frozenset(fold(w) for w in _FUNCTION_WORDS | _UNAPOSTROPHISED))
 
 _SUFFIXES = ("ations", "ation", "ions", "ion", "ments", "ment", "ness", "ances", "ance",
              "ences", "ence", "ings", "ing", "edly", "ers", "er", "ed", "ly", "ies", "es", "s")
