@@ -123,6 +123,17 @@ def test_a_person_no_document_names_is_not_answered_about(answerer: Answerer) ->
     assert _titled_names("Ms Patel or mrs jones") == ["patel", "jones"]
 
 
+def test_the_people_a_question_names_are_not_what_it_asks_about(answerer: Answerer) -> None:
+    """"kayleigh is 12 and her brother (mikey) is 9" says who: neither name is a word the
+    guidance must hold, nor a sign that it cannot answer."""
+    outcome = answerer.run("kayleigh is 12 and her brother (mikey) is 9, what do young "
+                           "carers get?")
+    names = {"kayleigh", "mikey"}
+    assert not names & {*outcome.decision.unknown, *outcome.decision.missing}
+    assert not outcome.result["refused"]
+    assert outcome.result["citations"][0]["doc_id"] == "t-young-carers"
+
+
 def test_escalation_comes_first_whatever_was_asked(answerer: Answerer) -> None:
     result = answerer.ask("she told me dad hits her - which activity club could she join?")
     escalation = result["escalation"]

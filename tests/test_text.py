@@ -75,3 +75,25 @@ def test_contractions_typed_without_the_apostrophe_carry_no_topic() -> None:
     assert vocabulary.unknown(asked) == []
     # without the apostrophe, "we'll", "i'll" and "i'd" are other words, which stay
     assert "well" in content_terms("is she well") and "ill" in content_terms("dad is ill")
+
+
+@pytest.mark.parametrize(("text", "names"), [
+    ("jayden is 7 (AG2), mum says hes kicking off every night", {"jayden"}),
+    ("mum (aisling) AG7 says her ex keeps turning up", {"aisling"}),
+    ("DSL here - kofi yr9 AG4 attendance 46% this term", {"kofi"}),
+    ("rowing in front of ruby (6) and alfie (3), AG2.", {"ruby", "alfie"}),
+    ("referred the Mensahs (AG5, twins 4) to calmer together", {"mensah"}),
+    ("Kerry told me yesterday her partner strangled her", {"kerry"}),
+    ("landlord served notice on the Doyle family AG5, 3 kids", {"doyle"}),
+    ("dad Tomasz drinking heavy since he lost his job", {"tomasz"}),
+    # what people do is no name, nor is a count or a time
+    ("dad drinking 3 cans a day, partner strangled her", set()),
+    ("sanctioned 3 times, attendance 46% this term, session at 10:30", set()),
+])
+def test_the_words_naming_people_in_a_question(text: str, names: set[str]) -> None:
+    from waymark.case_names import case_names
+
+    documents_use = {"mum", "says", "kicking", "dad", "drinking", "kids", "family", "told",
+                     "attendance", "referred", "calmer", "together", "twin", "landlord",
+                     "served", "notice", "partner"}
+    assert case_names(text, lambda word: word not in documents_use) == names

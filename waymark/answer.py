@@ -226,10 +226,12 @@ class Answerer:
         # "age limit" asks for an age: neither word is a topic the guidance must know or put
         # together with another
         asking = {w for f in question.facts for w in f.kind.asking}
-        unknown = [w for w in self.vocabulary(snapshot).unknown(question.text) if w not in asking]
+        unknown = [w for w in self.vocabulary(snapshot).unknown(question.text)
+                   if w not in asking and w not in question.names]
         if not passages:
             return Decision(0.0, 0.0, 0.0, True, question.terms, unknown)
-        pairs = [p for p in Vocabulary.word_pairs(question.text) if not set(p.split()) & asking]
+        pairs = [p for p in Vocabulary.word_pairs(question.text)
+                 if not set(p.split()) & (asking | question.names)]
         unseen = [p for p in pairs if not self.store.phrase_exists(p)]
         dense = max(p.dense_score for p in passages)
         # a passage speaks for its document's title, names ("IY") and headings too

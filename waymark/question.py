@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from waymark.case_names import case_names
 from waymark.facts_asked import Asked, asked
 from waymark.store import Store
 from waymark.terms import stem, surface_forms
@@ -17,6 +18,7 @@ class Question:
     facts: list[Asked]
     written: dict[str, str]  # each content stem, as the question wrote it
     weights: dict[str, float]  # each stem's inverse document frequency in the knowledge base
+    names: frozenset[str] = frozenset()  # words naming the people in it ("jayden is 7")
 
     @property
     def terms(self) -> list[str]:
@@ -31,8 +33,12 @@ def read_question(text: str, store: Store) -> Question:
     facts = asked(text)
     # "times" in "what times is it open?" asks for a time; it is not a topic to look up
     asking = {stem(w) for f in facts if f.strict for w in f.kind.asking}
-    written = {t: w for t, w in surface_forms(text).items() if t not in asking}
-    return Question(text, facts, written, idf_weights(written, store))
+    # "jayden is 7, mum says…": a name says who, not what to look up
+    names = frozenset(case_names(text, lambda word: store.cached_frequencies([word])[0][word]
+                                 == 0))
+    written = {t: w for t, w in surface_forms(text).items() if t not in asking
+               and w not in names}
+    return Question(text, facts, written, idf_weights(written, store), names)
 
 
 def idf_weights(written: dict[str, str], store: Store) -> dict[str, float]:
