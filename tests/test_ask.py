@@ -134,6 +134,38 @@ def test_the_people_a_question_names_are_not_what_it_asks_about(answerer: Answer
     assert outcome.result["citations"][0]["doc_id"] == "t-young-carers"
 
 
+def test_of_two_services_named_the_one_serving_the_family_answers(
+        kb: Path, settings: Settings, embeddings: CountingEmbeddings) -> None:
+    """A neighbouring area's look-alike service is named as well ("young carers"), and may
+    rank first; the family's district says which answers."""
+    for doc_id, title, body, areas in [
+            ("ph-carers", "Penhallow Young Carers", "Is there a Saturday club for young "
+             "carers? Yes: the Saturday Club for young carers meets every Saturday at "
+             "Penhallow Library.", "[PH1, PH2]"),
+            ("ag-carers", "Ashgrove Young Carers", "Young carers get a carers assessment, a "
+             "named worker and help at school. A club meets on Saturdays in Stonebridge.",
+             "[AG1, AG2, AG3]")]:
+        write_doc(kb, f"{doc_id}.md", doc_id, f"# {title}\n\n{body}\n", kind="service",
+                  title=title, extra=f"""
+            eligibility:
+              child_age: {{min_years: 8, max_years: 16}}
+              areas: {areas}
+            referral: {{route: Any professional, contact: 01632 960111, self_referral: true}}
+            """)
+    for n, topic in enumerate(["speech and language groups", "school attendance support",
+                               "parenting courses", "housing advice", "debt advice",
+                               "perinatal mental health", "family hubs", "youth clubs",
+                               "school nursing", "early help assessments"]):
+        write_doc(kb, f"other{n}.md", f"other-{n}", f"# {topic.title()}\n\nWe offer {topic} "
+                  "to families across the borough.\n")
+    ingest([kb], settings, embeddings=embeddings)
+    answerer = Answerer(open_store(settings), embeddings)
+    cited = answerer.ask("is there a saturday club for young carers? boy 10, AG2")["citations"]
+    assert cited and {c["doc_id"] for c in cited} == {"ag-carers"}
+    cited = answerer.ask("is there a saturday club for young carers? girl 9, PH1")["citations"]
+    assert cited and {c["doc_id"] for c in cited} == {"ph-carers"}
+
+
 def test_escalation_comes_first_whatever_was_asked(answerer: Answerer) -> None:
     result = answerer.ask("she told me dad hits her - which activity club could she join?")
     escalation = result["escalation"]

@@ -155,6 +155,9 @@ class Answerer:
         docs = [p.doc.doc_id for p in distinct_docs(passages)][:DOCUMENTS_CONSIDERED]
         named = {d: n for d, n in self.names(snapshot).named_in(question.text).items()
                  if d in docs}
+        # "young carers club? boy 10, AG8": of the services so named, those serving AG8
+        serving = _serving(question.text, list(named), snapshot)
+        named = {d: n for d, n in named.items() if d in serving}
         if not named:
             docs = _serving(question.text, _of_kind_asked(question.text, docs, snapshot),
                             snapshot)
