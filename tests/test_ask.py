@@ -166,6 +166,37 @@ def test_of_two_services_named_the_one_serving_the_family_answers(
     assert cited and {c["doc_id"] for c in cited} == {"ph-carers"}
 
 
+def test_a_level_question_is_answered_by_the_threshold_whatever_it_names(
+        kb: Path, settings: Settings, embeddings: CountingEmbeddings) -> None:
+    """"young carer - what level of need is that?" names the young carers service, and asks
+    the threshold."""
+    write_doc(kb, "threshold.md", "t-threshold", """
+        # Levels of need
+
+        ## Level 2
+        A child who is a young carer, looking after a parent with an illness, is at level 2
+        and needs a lead professional.
+        """, kind="threshold", title="Levels of need", extra="""
+        levels: [{level: 1, name: Universal}, {level: 2, name: Early help}]
+        indicators:
+          - {need: young-carer, level: 2, section: Level 2}
+        """)
+    (kb / "taxonomy.yaml").write_text("terms:\n  - id: young-carer\n    label: Young carer\n"
+                                      "    phrases: [young carer, looks after mum]\n")
+    write_doc(kb, "carers.md", "t-carers", "# Young Carers Project\n\nYoung carers aged 8 to "
+              "17 get a carers assessment and a monthly club at level 2 or 3.\n",
+              kind="service", title="Young Carers Project")
+    for n, topic in enumerate(["speech and language groups", "school attendance support",
+                               "parenting courses", "housing advice", "debt advice",
+                               "perinatal mental health", "family hubs", "youth clubs"]):
+        write_doc(kb, f"other{n}.md", f"other-{n}", f"# {topic.title()}\n\nWe offer {topic} "
+                  "to families across the borough.\n")
+    ingest([kb], settings, embeddings=embeddings)
+    answerer = Answerer(open_store(settings), embeddings)
+    result = answerer.ask("young carers - what level of need is that?")
+    assert {c["doc_id"] for c in result["citations"]} == {"t-threshold"}
+
+
 def test_escalation_comes_first_whatever_was_asked(answerer: Answerer) -> None:
     result = answerer.ask("she told me dad hits her - which activity club could she join?")
     escalation = result["escalation"]

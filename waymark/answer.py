@@ -152,15 +152,16 @@ class Answerer:
         him?"), else the one holding the sentence that best answers the question."""
         if not passages:
             return []
-        docs = [p.doc.doc_id for p in distinct_docs(passages)][:DOCUMENTS_CONSIDERED]
+        # "young carer - what level of need is that?" asks the threshold, whatever it names
+        docs = _of_kind_asked(question.text, [p.doc.doc_id for p in distinct_docs(passages)]
+                              [:DOCUMENTS_CONSIDERED], snapshot)
         named = {d: n for d, n in self.names(snapshot).named_in(question.text).items()
                  if d in docs}
         # "young carers club? boy 10, AG8": of the services so named, those serving AG8
         serving = _serving(question.text, list(named), snapshot)
         named = {d: n for d, n in named.items() if d in serving}
         if not named:
-            docs = _serving(question.text, _of_kind_asked(question.text, docs, snapshot),
-                            snapshot)
+            docs = _serving(question.text, docs, snapshot)
 
             # the document holding the sentence that best answers the question, the rank of
             # its passage counting for a little; a stated fact does not count here ("how many
