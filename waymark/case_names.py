@@ -15,6 +15,7 @@ from waymark.reading.people_words import ROLES
 from waymark.terms import STOPWORDS
 
 _WORD = r"([a-z][a-z'-]+)"
+_NAME = r"([A-Za-z][a-z'-]+)"  # written with or without its capital
 _ROLE = "|".join(sorted(map(re.escape, ROLES), key=len, reverse=True))
 _AGE = (r"(?:\d{1,2}(?:\.5)?(?![\d:%.])(?!\s*(?:times|am|pm|hours?|hrs|mins?|days?|nights?|"
         r"pounds|percent)\b)(?:\s*(?:yo|y/o|yrs?|years?|months?|mths?|wks?|weeks?))?"
@@ -25,7 +26,7 @@ _PLACES = [
                re.IGNORECASE),
     # beside a role word: "mum (aisling)", "mum, grace,", "dad Tomasz" (a lower-case word
     # straight after one is more often what they do: "dad drinking", "partner strangled")
-    re.compile(rf"\b(?i:{_ROLE})\s*(?:\(\s*|,\s*){_WORD.replace('[a-z]', '[A-Za-z]')}"),
+    re.compile(rf"\b(?i:{_ROLE})\s*(?:\(\s*|,\s*){_NAME}"),
     re.compile(rf"\b(?i:{_ROLE})\s+([A-Z][a-z'-]+)"),
     # a family: "the Doyle family", "the Mensahs"
     re.compile(rf"\bthe\s+{_WORD}\s+family\b", re.IGNORECASE),

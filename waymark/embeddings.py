@@ -117,8 +117,8 @@ def embeddings_id(settings: Settings) -> str:
 def query_threads() -> int:
     """onnxruntime threads for one request's text: WAYMARK_QUERY_THREADS, else every core. A
     question is read for risk before its word search starts, so one process has the cores to
-    itself then (a note reads in 13 ms on two cores, 20 ms on one); `waymark serve --workers N`
-    gives each worker its share."""
+    itself then (a note reads in 14–16 ms on two cores, 18–19 ms on one); `waymark serve
+    --workers N` gives each worker its share."""
     return Settings().query_threads or os.cpu_count() or 1
 
 
