@@ -134,6 +134,17 @@ def test_the_people_a_question_names_are_not_what_it_asks_about(answerer: Answer
     assert outcome.result["citations"][0]["doc_id"] == "t-young-carers"
 
 
+def _other_services(kb: Path) -> None:
+    """Ten documents on other things: with only a few documents, the words two of them share
+    ("young carers") are the knowledge base's everyday vocabulary, not a name."""
+    for n, topic in enumerate(["speech and language groups", "school attendance support",
+                               "parenting courses", "housing advice", "debt advice",
+                               "perinatal mental health", "family hubs", "youth clubs",
+                               "school nursing", "early help assessments"]):
+        write_doc(kb, f"other{n}.md", f"other-{n}", f"# {topic.title()}\n\nWe offer {topic} "
+                  "to families across the borough.\n")
+
+
 def test_of_two_services_named_the_one_serving_the_family_answers(
         kb: Path, settings: Settings, embeddings: CountingEmbeddings) -> None:
     """A neighbouring area's look-alike service is named as well ("young carers"), and may
@@ -152,12 +163,7 @@ def test_of_two_services_named_the_one_serving_the_family_answers(
               areas: {areas}
             referral: {{route: Any professional, contact: 01632 960111, self_referral: true}}
             """)
-    for n, topic in enumerate(["speech and language groups", "school attendance support",
-                               "parenting courses", "housing advice", "debt advice",
-                               "perinatal mental health", "family hubs", "youth clubs",
-                               "school nursing", "early help assessments"]):
-        write_doc(kb, f"other{n}.md", f"other-{n}", f"# {topic.title()}\n\nWe offer {topic} "
-                  "to families across the borough.\n")
+    _other_services(kb)
     ingest([kb], settings, embeddings=embeddings)
     answerer = Answerer(open_store(settings), embeddings)
     cited = answerer.ask("is there a saturday club for young carers? boy 10, AG2")["citations"]
@@ -186,11 +192,7 @@ def test_a_level_question_is_answered_by_the_threshold_whatever_it_names(
     write_doc(kb, "carers.md", "t-carers", "# Young Carers Project\n\nYoung carers aged 8 to "
               "17 get a carers assessment and a monthly club at level 2 or 3.\n",
               kind="service", title="Young Carers Project")
-    for n, topic in enumerate(["speech and language groups", "school attendance support",
-                               "parenting courses", "housing advice", "debt advice",
-                               "perinatal mental health", "family hubs", "youth clubs"]):
-        write_doc(kb, f"other{n}.md", f"other-{n}", f"# {topic.title()}\n\nWe offer {topic} "
-                  "to families across the borough.\n")
+    _other_services(kb)
     ingest([kb], settings, embeddings=embeddings)
     answerer = Answerer(open_store(settings), embeddings)
     result = answerer.ask("young carers - what level of need is that?")
