@@ -81,6 +81,7 @@ STRANGER_TAXONOMY = """terms:
   - {id: hurt-told, label: Child says an adult hurt them, phrases: [child reports assault]}
   - {id: cash-trouble, label: Money trouble, phrases: [arrears, debt]}
   - {id: school-missed, label: Poor school attendance, phrases: [truancy, absence]}
+  - {id: mum-young, label: Parent aged under 20, phrases: [teen mum, young dad]}
 """
 
 
@@ -134,6 +135,17 @@ def test_needs_in_ordinary_words_map_onto_the_areas_terms(stranger: Cases) -> No
     evidence = [e for e in result["family"]["extracted_from_text"] if e["fact"] == "need"]
     assert evidence[0]["source"] == "meaning" and evidence[0]["text"]
     assert "Children: child 4, child 9" in result["family"]["summary"]
+
+
+@needs_heads
+def test_a_parent_in_their_teens_is_the_areas_young_parent_whatever_the_words(
+        stranger: Cases) -> None:
+    young = stranger.threshold(text="Saw Jade (16), 20 weeks pregnant, living with her sister.")
+    assert "mum-young" in young["family"]["needs"]
+    evidence = [e for e in young["family"]["extracted_from_text"] if e["value"] == "mum-young"]
+    assert evidence[0]["source"] == "facts" and "16" in evidence[0]["text"]
+    older = stranger.threshold(text="Saw Jade (24), 20 weeks pregnant, living with her sister.")
+    assert "mum-young" not in older["family"]["needs"]
 
 
 @needs_heads

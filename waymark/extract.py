@@ -51,6 +51,7 @@ class Extraction:
 
 
 MAX_CHILD_AGE = 25  # DESIGN.md: a child's age is at most 25 (care leavers, SEND to 25)
+TEENAGE_UNTIL = 20  # a parent aged 13 to 19 is a teenage parent
 
 
 def _people(text: str, facts: Extraction) -> tuple[list[float | None], list[float | None]]:
@@ -142,8 +143,18 @@ def _contradicted(category: str, parents: list[float | None], pregnant: bool | N
     parent's age is known to be 20 or more, a pregnancy when the text says there is none."""
     ages = [a for a in parents if a is not None]
     if category == "teenage_parent":
-        return bool(ages) and min(ages) >= 20
+        return bool(ages) and min(ages) >= TEENAGE_UNTIL
     return category == "pregnancy" and pregnant is False
+
+
+def _implied(facts: Extraction, pregnant: bool | None) -> list[tuple[str, str]]:
+    """(category, words) the facts themselves state: a parent in their teens is a teenage
+    parent, a pregnancy is a pregnancy, whatever words the note used for them."""
+    implied = [("teenage_parent", " … ".join(p.words)) for p in facts.people
+               if p.is_parent and p.age_years is not None and p.age_years < TEENAGE_UNTIL]
+    if pregnant:
+        implied += [("pregnancy", e["text"]) for e in facts.evidence if e["fact"] == "pregnant"]
+    return implied
 
 
 def _needs(text: str, phrases: PhraseIndex, facts: Extraction, reader: MeaningReader | None,
@@ -181,6 +192,12 @@ def _needs(text: str, phrases: PhraseIndex, facts: Extraction, reader: MeaningRe
             facts.evidence.append({"fact": "need", "value": found.term_id,
                                    "text": found.unit.text, "source": "meaning",
                                    "confidence": round(found.probability, 2)})
+    for category, words in _implied(facts, pregnant):
+        term = reader.term_for(category)
+        if term is not None and term not in needs and term not in ruled_out:
+            needs.append(term)
+            facts.evidence.append({"fact": "need", "value": term, "text": words,
+                                   "source": "facts"})
     return needs
 
 

@@ -114,6 +114,11 @@ class MeaningReader:
                                  reading)
         return reading
 
+    def term_for(self, category: str) -> str | None:
+        """The area's term for a need category, when it has one."""
+        rows = self.needs_map.get(category)
+        return self.term_ids[rows[0]] if rows else None
+
     def _closest_term(self, rows: list[int], vector: np.ndarray) -> str:
         closeness = self.term_vectors[rows] @ vector
         return self.term_ids[rows[int(np.argmax(closeness))]]
