@@ -52,6 +52,20 @@ def _ages(people: list[Person], child: bool) -> list[float | None]:
     ("kids 4 & 7. can she get help w/ nursery for the 4yo", [4, 7], []),
     ("Mum-to-be Grace, 16, 28 weeks; her brother Faisal, 26, lives with them.", [], [16, 26]),
     ("his father died when Kamal was 2; Kamal was born January 2017", [9], [None]),
+    # a year group and an age of one child, either way round
+    ("Tommy (Year 4, 8) and Lacey (Year 1, 5): attendance 88% and 86%.", [8, 5], []),
+    ("Tyler (14, Year 9) is in 41% of sessions.", [14], []),
+    ("yr 9 lad (14) in AG3, gaming all night", [14], []),
+    ("Year 2 teacher is worried about Ruby, aged 6.", [6], []),
+    ("Zain is 3 years 4 months; twins 2y 1m next door", [3, 2], []),
+    ("6 and 9 yo, mum 29", [6, 9], [29]),
+    ("Kai, he's two and a half.", [2], []),
+    ("Baby girl 3.4 kg, mum (29)", [None], [29]),
+    # not ages: a wait, a measure, the end of a range, a pregnancy
+    ("SALT waitlist is 9 months, 3yo boy. BMI is now 16.2.", [3], []),
+    ("HV 6-8 week contact. Baby 7 weeks old.", [0.13], []),
+    ("his partner (26), who is 30 weeks along with their baby; her daughter (4)", [4], [26]),
+    ("Mum and 2 kids (6, 9), her student visa has run out", [6, 9], [None]),
 ])
 def test_people_and_their_ages(note: str, children: list[float], adults: list[float]) -> None:
     people = read_people(note, TODAY)

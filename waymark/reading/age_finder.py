@@ -7,15 +7,18 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from waymark.reading.ages import Age, age_from_dob, normalise_numbers, years_from
+from waymark.reading.ages import Age, age_from_dob, in_years, normalise_numbers, years_from
 from waymark.reading.people_words import (
     AGE_WITH_UNIT,
     AGED,
     BORN_MONTH,
+    COMPOUND_AGE,
     COUNT_BEFORE,
     DOB,
     FRACTION_AGE,
+    LISTED_AGES,
     MONTHS,
+    NOT_A_PUPIL,
     NOT_AGE_AFTER,
     NOT_AGE_BEFORE,
     NOT_NAMES,
@@ -60,6 +63,11 @@ class AgeFinder:
             ages.append(Age(years_from(match["num"], unit), None, match.start(), match.end(),
                              match.group()))
             self._taken.append((match.start(), match.end()))
+        for match in COMPOUND_AGE.finditer(self.text):  # "2y 1m", "3 years 4 months"
+            ages.append(Age(in_years(int(match["y"]) + int(match["m"]) / 12), None,
+                            match.start(), match.end(), match.group(), bool(match["old"])))
+            self._taken.append((match.start(), match.end()))
+        self._listed_ages(ages)
         for match in BORN_MONTH.finditer(self.text):
             years = self._age_from_month(match["month"], int(match["year"]))
             if years is not None and self._free(match.start(), match.end()):
@@ -68,6 +76,8 @@ class AgeFinder:
         for match in SCHOOL_YEAR.finditer(self.text):
             year = int(match["year"] or match["y"])
             before = self.text[:match.start()]
+            if NOT_A_PUPIL.match(self.text[match.end():]):
+                continue
             if 0 <= year <= 13 and self._free(match.start(), match.end()) and not re.search(
                     r"\d\s*$|\b(?:last|this|next|the|a|each|every|per|one|school)\s*$", before,
                     re.I):
@@ -81,6 +91,9 @@ class AgeFinder:
                 child_form = pattern is AGE_WITH_UNIT and (
                     bool(match["old"]) or unit in ("yo", "y/o", "y.o."))
                 if not child_form and self._not_an_age(match):
+                    if not re.match(r"\s*ago\b", self.text[match.end():], re.I):
+                        # nor a bare age; but "born 7 weeks ago" still dates the baby
+                        self._taken.append((match.start(), match.end()))
                     continue
                 years = years_from(match["num"], match.groupdict().get("unit"))
                 if match.groupdict().get("approx", "") in ("nearly", "almost"):
@@ -91,6 +104,16 @@ class AgeFinder:
                                  child_form))
                 self._taken.append((match.start(), match.end()))
         return sorted(ages, key=lambda a: a.start)
+
+    def _listed_ages(self, ages: list[Age]) -> None:
+        """'6 and 9 yo', '3, 5 and 8 year olds': one age each, the unit said once."""
+        for match in LISTED_AGES.finditer(self.text):
+            if not self._free(match.start(), match.end()):
+                continue
+            for number in re.finditer(r"\d{1,2}", match["list"]):
+                ages.append(Age(float(number.group()), None, match.start() + number.start(),
+                                match.start() + number.end(), match.group(), True))
+            self._taken.append((match.start(), match.end()))
 
     def _age_from_month(self, month: str, year: int) -> float | None:
         """'born January 2017': whole years only when the birthday month has passed or not."""
@@ -208,6 +231,12 @@ class AgeFinder:
         person.age_years = years
         person.school_year = school_year
         person.words.append(words.strip(" ,("))
+
+    def _add_age(self, person: Person, years: float | None, school_year: int | None,
+                 words: str) -> None:
+        """'Kayden (Year 3, aged 7)': a year group and an age of the same child."""
+        self._set_age(person, years if years is not None else person.age_years,
+                      school_year if school_year is not None else person.school_year, words)
 
     def _children_counts(self, mentions: list[Person]) -> None:
         """'three children: …', '2 kids', 'twins': children the text counts but does not age."""

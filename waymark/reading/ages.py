@@ -31,8 +31,16 @@ def format_age(years: float) -> str:
     return f"{round(years * 52)} weeks" if months < 3 else f"{months} months"
 
 
+_AND_A_HALF = re.compile(rf"\b(\d{{1,2}}|{NUMBER_WORD}) and a half\b", re.I)
+
+
+def _value(word: str) -> int | None:
+    return int(word) if word.isdigit() else number_value(word)
+
+
 def normalise_numbers(text: str) -> str:
-    """'two-year-old' → '2-year-old'; other words are left alone."""
+    """'two-year-old' → '2-year-old', 'two and a half' → '2.5'; other words are left alone."""
+    text = _AND_A_HALF.sub(lambda m: f"{_value(m.group(1))}.5", text)
     return _SPELT_AGE.sub(lambda m: str(number_value(m.group(1))), text)
 
 

@@ -13,7 +13,7 @@ import datetime as dt
 import re
 
 from waymark.reading.age_finder import AgeFinder
-from waymark.reading.ages import Age, years_from
+from waymark.reading.ages import Age, in_years, years_from
 from waymark.reading.people_words import (
     BARE_AGE,
     CHAT_WORDS,
@@ -21,6 +21,7 @@ from waymark.reading.people_words import (
     NAME,
     NOT_A_PERSON,
     NOT_AGE_AFTER,
+    NOT_AGE_BEFORE,
     NOT_NAMES,
     PLACE_AFTER,
     PLURAL_CHILDREN,
@@ -37,6 +38,7 @@ from waymark.reading.people_words import (
 from waymark.reading.person import (
     Person,
     absorbed,
+    completes,
     fits_pronoun,
     plausible,
     said_again,
@@ -54,6 +56,7 @@ class PeopleReader(AgeFinder):
             self._bind(age, mentions)
         self._lowercase_names(mentions)
         self._bind_bare_ages(mentions)
+        self._join_adjacent_ages(mentions)
         self._pronoun_ages(mentions)
         self._shared_ages(mentions)
         self._children_counts(mentions)
@@ -74,6 +77,11 @@ class PeopleReader(AgeFinder):
                 continue  # "mum's partner", "dad's house": someone else is being described
             if child and NOT_A_PERSON.match(self.text[match.end():]):
                 continue  # "child in need plan", "child protection"
+            last = found[-1] if found else None
+            if child and last is not None and last.is_child and \
+                    not self.text[last.end:match.start()].strip():
+                last.end = match.end()  # "baby boy", "teenage daughter": one child
+                continue
             found.append(Person(role=role, is_child=child, is_parent=parent,
                                 start=match.start(), end=match.end()))
         for run in NAME.finditer(self.text):
@@ -137,6 +145,10 @@ class PeopleReader(AgeFinder):
             target = self._next_role(mentions, age.end)
         if target is not None and not plausible(target, age.years, age.school_year):
             target = None
+        if target is not None and completes(target, age.years, age.school_year):
+            self._add_age(target, age.years, age.school_year, age.words)
+            target.end = max(target.end, age.end)  # "Kayden (Year 3, aged 7)": the mention
+            return  # now runs to its year group, so the age after it is linked to it too
         if target is None or target.age_years is not None or target.school_year is not None:
             target = Person(start=age.start, end=age.end)
             mentions.append(target)
@@ -169,7 +181,7 @@ class PeopleReader(AgeFinder):
                 continue
             named = re.match(r"\s+([a-z][a-z'-]{2,})\s*(?=[(,]?\s*\d{1,2}\b)",
                              self.text[person.end:])
-            if named and named.group(1) not in CHAT_WORDS:
+            if named and named.group(1) not in CHAT_WORDS and named.group(1) not in ROLES:
                 person.name = named.group(1).capitalize()
                 person.end += named.end()
 
@@ -177,7 +189,7 @@ class PeopleReader(AgeFinder):
         """'Leah is 6', 'mum 34', 'Shannon (23)', 'parents both 30': a plain number right after
         a person."""
         for person in list(mentions):
-            if person.age_years is not None or person.school_year is not None:
+            if person.age_years is not None:
                 continue
             match = BARE_AGE.match(self.text[person.end:person.end + 40])
             if not match:
@@ -187,8 +199,8 @@ class PeopleReader(AgeFinder):
             if not self._free(start, end) or NOT_AGE_AFTER.match(self.text[end:]) or \
                     self._past_or_gestation(start, self.text[start:end + 8]):
                 continue
-            age = float(match["num"])
-            if not plausible(person, age, None):
+            age = in_years(float(match["num"]))
+            if not plausible(person, age, None) or not completes(person, age, None):
                 continue
             unit = re.match(rf"\s*({UNIT})(?![\w/])", self.text[end:], re.I)
             if unit:
@@ -198,7 +210,23 @@ class PeopleReader(AgeFinder):
                     r"\s*(?:[,;.)&]|and\b|$)", self.text[end:]):
                 continue  # "Grade 1 missing": a name and its age stand apart from what follows
             self._taken.append((start, end))
-            self._set_age(person, age, None, self.text[person.start:end])
+            self._add_age(person, age, None, self.text[person.start:end])
+            person.end = end
+
+    def _join_adjacent_ages(self, mentions: list[Person]) -> None:
+        """'Tyler (14, Year 9)', 'Year 10, Jade (15)': a year group or age standing alone right
+        beside a person it fits is that person's."""
+        for lone in [p for p in mentions if p.name is None and p.role is None]:
+            for other in mentions:
+                if other is lone or other not in mentions:
+                    continue
+                gap = self.text[other.end:lone.start] if other.end <= lone.start \
+                    else self.text[lone.end:other.start] if lone.end <= other.start else "-"
+                if re.fullmatch(r"[\s,;:()-]*", gap) and completes(other, lone.age_years,
+                                                                    lone.school_year):
+                    self._add_age(other, lone.age_years, lone.school_year, lone.words[-1])
+                    mentions.remove(lone)
+                    break
 
     def _shared_ages(self, mentions: list[Person]) -> None:
         """'twins Ava and Isla, 18 months': the age after the second name is both twins'."""
@@ -221,9 +249,10 @@ class PeopleReader(AgeFinder):
             if not bare:
                 continue
             start, end = match.end() + bare.start("num"), match.end() + bare.end("num")
-            if not self._free(start, end) or NOT_AGE_AFTER.match(self.text[end:]):
+            if not self._free(start, end) or NOT_AGE_AFTER.match(self.text[end:]) or \
+                    NOT_AGE_BEFORE.search(self.text[max(0, start - 14):start]):
                 continue
-            age = float(bare["num"])
+            age = in_years(float(bare["num"]))
             speaker = match["who"].lower() == "i"
             target = (self._speaker(mentions, match.start()) if speaker
                       else self._pronoun_referent(mentions, start))
@@ -276,7 +305,8 @@ class PeopleReader(AgeFinder):
     def _unborn(self, person: Person) -> bool:
         """'first baby due in March': the expected baby is not yet a child of the family."""
         return person.role == "baby" and person.age_years is None and bool(re.search(
-            r"\b(pregnan\w*|due|expecting|unborn|antenatal|gestation)\b", self._sentence(person),
+            r"\b(pregnan\w*|due|expecting|unborn|antenatal|gestation|weeks along|weeks gone)\b",
+            self._sentence(person),
             re.I))
 
     def _classify(self, person: Person) -> None:
@@ -285,7 +315,7 @@ class PeopleReader(AgeFinder):
                     and person.role in ("brother", "sister", "sibling", "son", "daughter"):
                 person.is_child = False  # an adult son is family, not a child of the case
             return
-        if person.school_year is not None:
+        if person.school_year is not None and person.age_years is None:
             person.is_child = True
         elif person.age_years is not None:
             expecting = re.search(r"\b(pregnant|expecting|due|weeks along|antenatal|midwife|to-be|"

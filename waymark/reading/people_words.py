@@ -70,6 +70,11 @@ FRACTION_AGE = re.compile(r"(?<![\d/])(?P<num>\d{1,2})/(?P<of>12|52)(?![\d/])")
 AGE_WITH_UNIT = re.compile(
     rf"(?<![£\d.:/])\b(?P<num>\d{{1,2}}(?:\.\d)?)\s*-?\s*(?P<unit>{UNIT})(?:\s*-?\s*(?P<old>olds?))?"
     r"(?![\w/])", re.I)
+COMPOUND_AGE = re.compile(r"(?<![\d.])\b(?P<y>\d{1,2})\s*(?:y|yrs?|years?)\s*,?\s*(?:and\s+)?"
+                          r"(?P<m>\d{1,2})\s*(?:m|mths?|months?)\b(?:\s*-?\s*(?P<old>old))?",
+                          re.I)
+LISTED_AGES = re.compile(r"(?<![\d.£:/])\b(?P<list>\d{1,2}(?:\s*(?:,|and|&|\+)\s*\d{1,2})+)\s*-?\s*"
+                         r"(?:yo|y/o|y\.o\.|yrs?\s+olds?|years?[\s-]+olds?)\b", re.I)
 AGED = re.compile(rf"\b(?:aged?|age:|turned|turns|turning)\s*:?\s*(?P<approx>about|nearly|almost|"
                    rf"just|only)?\s*(?P<num>\d{{1,2}}(?:\.\d)?)(?:\s*(?P<unit>{UNIT}))?\b", re.I)
 DOB = re.compile(r"\b(?:DOB|D\.O\.B\.?|date of birth|born(?: on)?|b\.)(?:\s+of\s+(?:the\s+)?"
@@ -80,6 +85,11 @@ BORN_MONTH = re.compile(r"\bborn\s+(?:in\s+)?(?P<month>(?:jan|feb|mar|apr|may|ju
                          r"oct|nov|dec)[a-z]*)\.?\s+(?P<year>(?:19|20)\d\d)\b", re.I)
 SCHOOL_YEAR = re.compile(r"\b(?:year|yr)\s*(?P<year>\d{1,2})\b(?!\s*-?\s*(?:olds?|s\b))"
                           r"|\bY(?P<y>\d{1,2})\b", re.I)
+# "Year 2 teacher", "the Year 9 pupils": a year group that is not one child
+NOT_A_PUPIL = re.compile(r"\s*(?:teachers?|tutors?|class(?:es)?|groups?|team|leads?|leaders?|"
+                         r"heads?|staff|pupils|students|children|kids|boys|girls|cohort|"
+                         r"assembl(?:y|ies)|trips?|sats|exams?|options|transition|parents)\b",
+                         re.I)
 # what may stand between a mention and its age: "Leah is 6", "Mum Shannon (23)", "Isla, who is
 # 18 months", "dad - 36", "Noah, who turned 5", "Kieran, Year 4", "she's 17"
 # what may stand between a mention and its age: "Leah is 6", "Mum Shannon (23)", "Isla, who is
@@ -96,20 +106,30 @@ BARE_AGE = re.compile(rf"^(?P<gap>\s*\)?\s*(?:,\s*|\(\s*|-\s*|:\s*)?(?:{LINK_WOR
                        r"nights?|days? a|/\d|\.\d\d|st\b|nd\b|rd\b|th\b|[,.]\d|£|p\b))", re.I)
 NOT_AGE_BEFORE = re.compile(r"(?:\b(?:for|past|last|over|within|sober|clean|after|since|in|every|"
                              r"than|under|below|above|flat|number|no\.?|room|bus|route|attendance"
-                             r"|by|until|till)\s*|£)$", re.I)
+                             r"|by|until|till)\s*|£"
+                             # "the waitlist is 9 months", "BMI is now 16.2": a wait or a measure;
+                             # "the 6-8 week check": the end of a range
+                             r"|\b(?:list|wait|waitlist|bmi|epds|score|weighs|weight)"
+                             r"(?:\s+(?:is|was|of|now|at))*\s*|\d\s*[-–]\s*)$", re.I)
 NOT_AGE_AFTER = re.compile(r"^\s*(?:-?\s*olds?\s+)?(?:ago|sober|clean|later|of (?:school|age|"
                             r"education|support|work)|pregnant|gestation|into|in (?:prison|"
                             r"custody|care|the|temporary)|before|behind|late|arrears|sentence|"
-                            r"waiting|wait|off|on the|of (?:the|her|his|their))\b", re.I)
+                            r"waiting|wait|off|on the|of (?:the|her|his|their)"
+                            # "3.4 kg"; "30 weeks along"
+                            r"|kgs?|kilos?|g|grams?|lbs?|oz|cm|along|gone)\b", re.I)
 NOT_A_PERSON = re.compile(r"\s+(?:in need|protection|care|minding|minder|benefit|maintenance|"
                            r"arrangements|development|health|centre|seat|seats|sexual|abuse|"
-                           r"exploitation|poverty|trafficking|criminal)\b", re.I)
+                           r"exploitation|poverty|trafficking|criminal|visa|loan|finance|"
+                           r"nurse|midwife|social worker|accommodation|card)\b", re.I)
 # words that follow a role in chat without being a name ("mum has 3 kids", "dad works 12 hrs")
 CHAT_WORDS = set("""is was has had and but says said rang called thinks told wants needs does
 did can could will would took left came went lives living got gets are not now age aged about
 only just the to in at on for from been be with who whos shes hes works worked says aged turned
 has had with also then over under around approx approximately roughly nearly almost""".split())
-PRONOUN_AGE = re.compile(r"\b(?P<who>he|she|i)(?:\s+is|'s|’s|s|'m|’m|m|\s+am|\s+turned)\b", re.I)
+# "hes 6", "shes 14" typed without the apostrophe; "is" itself also links a lowercase name or a
+# word such as "eldest" to its age ("leah is 6", "our eldest is 4")
+PRONOUN_AGE = re.compile(r"\b(?P<who>he|she|i)(?:\s+is|'s|’s|s|'m|’m|m|\s+am|\s+turned)\b",
+                         re.I)
 PRONOUN = re.compile(r"\b(he|she|they)\b", re.I)
 PLURAL_AGES = re.compile(r"^(?P<gap>\s*(?:,\s*|:\s*|\(\s*)?(?:are|r|aged?|of|both|both aged)?\s*)"
                           r"(?P<list>\d{1,2}(?:\.\d)?(?:(?:\s*(?:,|and|&|\+)\s*|\s+n\s+|\s+)"

@@ -57,9 +57,19 @@ def absorbed(person: Person, people: list[Person]) -> bool:
     if not person.is_child or person.name or person.age_years is not None or \
             person.school_year is not None:
         return False
-    return any(other is not person and other.is_child and other.role in (None, person.role)
-               and (other.name or other.age_years is not None or other.school_year is not None)
-               for other in people)
+    return any(other is not person and other.is_child and (
+        other.role in (None, person.role) or _a_baby(person, other))
+        and (other.name or other.age_years is not None or other.school_year is not None)
+        for other in people)
+
+
+def _a_baby(mention: Person, child: Person) -> bool:
+    """'her daughter, now 4 months old … the baby', 'his son (6) … the child': a generic word
+    for a child the text describes (a baby is under 2, a toddler under 4)."""
+    if mention.role == "child":
+        return True
+    under = {"baby": 2, "toddler": 4}.get(mention.role or "")
+    return under is not None and child.age_years is not None and child.age_years < under
 
 
 def plausible(person: Person, years: float | None, school_year: int | None) -> bool:
@@ -70,6 +80,23 @@ def plausible(person: Person, years: float | None, school_year: int | None) -> b
         grown_up = person.role in ("brother", "sister", "sibling", "son", "daughter")
         return years is None or years <= (100 if grown_up else 25)
     return years is None or years <= 100
+
+
+def in_school_year(years: float, school_year: int) -> bool:
+    """England: a child in Year N turns N + 5 during the school year (Reception is Year 0)."""
+    return school_year + 4 <= years < school_year + 6
+
+
+def completes(person: Person, years: float | None, school_year: int | None) -> bool:
+    """An age that says more about a person without contradicting them: any age for a person
+    with none, an age that fits their year group, a year group that fits their age."""
+    if person.age_years is None and person.school_year is None:
+        return True
+    if years is not None and person.age_years is None and person.school_year is not None:
+        return in_school_year(years, person.school_year)
+    if school_year is not None and person.school_year is None and person.age_years is not None:
+        return in_school_year(person.age_years, school_year)
+    return False
 
 
 def same_person(a: Person, b: Person) -> bool:
