@@ -157,3 +157,21 @@ def test_audit_csv_errors_name_the_line() -> None:
         parse_csv("case_ref,text,applied_level\nA,fine,1\nB,also fine,two\n")
     with pytest.raises(CaseInputError, match="needs the columns case_ref, applied_level"):
         parse_csv("ref,level\nA,1\n")
+
+
+@pytest.mark.parametrize(("text", "facts"), [
+    ("HV pre-birth contact at 24/40. Kelsey is 18.", {"pregnant": True}),
+    ("girlfriend is 16 and 30 weeks gone", {"pregnant": True}),
+    ("A pregnancy test today was negative. She would like a referral.",
+     {"pregnant": False, "consent": True}),
+    ("mum struggles w bedtimes. AG7, mum up for it", {"consent": True}),
+    ("Mum and Jayden both said yes to a referral.", {"consent": True}),
+    ("He's agreed to us helping.", {"consent": True}),
+    ("Dad agreed to officers passing on his details.", {"consent": True}),
+    ('"we don\'t want any courses or anyone coming round, thanks."', {"consent": False}),
+    ("He doesn't want to go home tonight.", {}),
+])
+def test_pregnancy_and_consent_in_practitioners_words(cases: Cases, text: str,
+                                                      facts: dict) -> None:
+    family = cases.threshold(text=text)["family"]
+    assert {k: family[k] for k in ("pregnant", "consent") if k in family} == facts

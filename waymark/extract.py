@@ -21,20 +21,25 @@ from waymark.reading.people import read_people
 from waymark.reading.person import Person
 
 _PREGNANT = re.compile(r"\b(pregnan(?:t|cy)|expecting|baby (?:is )?due|due (?:in|on|date|"
-                       r"at the end of)|weeks pregnant|weeks along|weeks gestation|antenatal|"
-                       r"unborn|first baby due|carrying (?:a|his|her|their) baby)\b", re.I)
-_NOT_PREGNANT = re.compile(r"\b(not|no longer|isn't|is not|isnt)\s+(?:\w+\s+)?pregnant\b", re.I)
+                       r"at the end of)|weeks pregnant|weeks along|weeks gone|weeks gestation|"
+                       r"antenatal|unborn|first baby due|carrying (?:a|his|her|their) baby|"
+                       r"\d{1,2}(?:\+\d)?/40)(?!\w)", re.I)  # "24/40": weeks of forty, a midwife's
+_NOT_PREGNANT = re.compile(r"\b(?:(?:not|no longer|isn't|is not|isnt)\s+(?:\w+\s+)?pregnant|"
+                           r"pregnancy test\b(?:\s+\w+){0,3}?\s+negative)\b", re.I)
 
 _POSTCODE = re.compile(r"\b([A-Z]{1,2}[0-9][0-9A-Z]?)\s*([0-9][A-Z]{2})\b", re.I)
 _PLACE_CUE = re.compile(r"\b(?:in|lives in|living in|live in|postcode|district|area|from|at)\s*$",
                         re.I)
 
 _CONSENT = re.compile(r"\b(consent\w*|agree\w*|happy (?:for|to|with)|willing|keen|"
-                      r"wants?|declin\w*|refus\w*|withdr\w*)\b", re.I)
+                      r"wants?|(?:'d|would) like|declin\w*|refus\w*|withdr\w*|up for it|"
+                      r"said yes|says yes)\b", re.I)
+_CONSENT_ALONE = ("consent", "up for it", "said yes", "says yes")  # need no object beside them
 # What consent is about: a word like "wants" or "declined" counts only next to one of these.
-_CONSENT_OBJECT = re.compile(r"\b(referr\w*|refer|help|support|service|early help|assessment|"
+_CONSENT_OBJECT = re.compile(r"\b(referr\w*|refer|help\w*|support|service|early help|assessment|"
                              r"offer\w*|involvement|work with|intervention|programme|group|"
-                             r"visit\w*|key worker|plan|information shared|share information)\b",
+                             r"visit\w*|key worker|plan|information shared|share information|"
+                             r"courses?|coming round|details|pass(?:ing)? on)\b",
                              re.I)
 _NO_CONSENT = re.compile(r"(?:\b(?:not|no|never|declin\w*|refus\w*|withdr\w*|unwilling|"
                          r"against)\b|n't\b)", re.I)
@@ -119,7 +124,7 @@ def _consent(text: str, facts: Extraction) -> bool | None:
     for clause in _CLAUSE.split(text):
         for match in _CONSENT.finditer(clause):
             word = match.group(1).lower()
-            if not word.startswith("consent") and not _CONSENT_OBJECT.search(
+            if not word.startswith(_CONSENT_ALONE) and not _CONSENT_OBJECT.search(
                     clause[match.start():match.end() + 60]):
                 continue  # "doesn't want to go home", "refuses to eat": not about consent
             window = clause[max(0, match.start() - 30):match.end()]
