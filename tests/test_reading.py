@@ -162,6 +162,14 @@ def test_a_parent_in_their_teens_is_the_areas_young_parent_whatever_the_words(
     assert "mum-young" not in older["family"]["needs"]
 
 
+def test_a_risks_name_in_a_training_question_describes_no_one(stranger: Cases) -> None:
+    question = stranger.threshold(text="Is there any training on children left unsupervised? "
+                                       "It is for our INSET day.")
+    assert question["escalation"] is None
+    note = stranger.threshold(text="She was left unsupervised all night; she is 4.")
+    assert note["escalation"] is not None
+
+
 @needs_heads
 def test_a_policy_question_is_not_an_emergency(stranger: Cases,
                                                embeddings: CountingEmbeddings) -> None:

@@ -19,6 +19,7 @@ from waymark.models import Indicator
 from waymark.phrases import PhraseIndex
 from waymark.reading.area import area_reader
 from waymark.reading.meaning import Reading
+from waymark.reading.people import read_people
 from waymark.sentences import clean, split_sentences
 from waymark.store import Snapshot, Store, StoredDocument
 from waymark.threshold import risk_indicators
@@ -52,15 +53,15 @@ def detect(text: str, snapshot: Snapshot, terms: set[str] | None = None,
     indicators = risk_indicators(snapshot)
     labels = {term.id: term.label for term in snapshot.taxonomy.terms}
     signals: dict[str, RiskSignal] = {}
+    if reading is None and text.strip():
+        reader = area_reader(snapshot)
+        reading = reader.read(text, needs=False) if reader else None
     if indicators:
         for match in _phrase_index(snapshot, frozenset(indicators)).find(text):
             if match.status == "present" and match.term_id not in signals:
                 doc, indicator = indicators[match.term_id]
                 signals[match.term_id] = RiskSignal(match.term_id, labels.get(
                     match.term_id, match.term_id), match.phrase, indicator, doc)
-    if reading is None and text.strip():
-        reader = area_reader(snapshot)
-        reading = reader.read(text, needs=False) if reader else None
     for found in reading.risks if reading else []:
         if found.term_id not in signals:
             pair = indicators.get(found.term_id)
@@ -72,7 +73,19 @@ def detect(text: str, snapshot: Snapshot, terms: set[str] | None = None,
     for term in sorted((terms or set()) & set(indicators) - set(signals)):
         doc, indicator = indicators[term]
         signals[term] = RiskSignal(term, labels.get(term, term), term, indicator, doc, "facts")
+    if signals and text.strip() and not (reading and reading.risks) and \
+            not about_someone(text):
+        return []  # "when is the next FGM awareness training?": the words, about no one
     return list(signals.values())
+
+
+_PRONOUN = re.compile(r"\b(?:he|she|him|her|his|hers)\b", re.I)
+
+
+def about_someone(text: str) -> bool:
+    """Whether the text describes a person at all: a child, a parent or carer, a name or a
+    pronoun. A policy or training question that only uses a risk's name describes no one."""
+    return bool(_PRONOUN.search(text)) or bool(read_people(text))
 
 
 def _phrase_index(snapshot: Snapshot, terms: frozenset[str]) -> PhraseIndex:

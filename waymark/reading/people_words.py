@@ -120,7 +120,8 @@ NOT_AGE_AFTER = re.compile(r"^\s*(?:-?\s*olds?\s+)?(?:ago|sober|clean|later|of (
 NOT_A_PERSON = re.compile(r"\s+(?:in need|protection|care|minding|minder|benefit|maintenance|"
                            r"arrangements|development|health|centre|seat|seats|sexual|abuse|"
                            r"exploitation|poverty|trafficking|criminal|visa|loan|finance|"
-                           r"nurse|midwife|social worker|accommodation|card)\b", re.I)
+                           r"nurses?|midwi(?:fe|ves)|social workers?|accommodation|card)\b",
+                           re.I)
 # words that follow a role in chat without being a name ("mum has 3 kids", "dad works 12 hrs")
 CHAT_WORDS = set("""is was has had and but says said rang called thinks told wants needs does
 did can could will would took left came went lives living got gets are not now age aged about
