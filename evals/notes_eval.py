@@ -53,6 +53,7 @@ class NoteReaderFactory:
             meta = load_document(path, 20 * 2**20).meta
             if isinstance(meta, ThresholdMeta):
                 risk_terms |= {i.need for i in meta.indicators if i.immediate_risk}
+        self.knowledge = knowledge
         self.taxonomy = taxonomy
         self.reader = MeaningReader(heads, taxonomy, risk_terms)
         self.needs_index = PhraseIndex(taxonomy)

@@ -19,9 +19,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import yaml
 from scipy import sparse
 
 from waymark.evals.notes_eval import NoteReaderFactory, load_notes
+from waymark.evals.runner import DEV_PACKS
 from waymark.evals.splits import split
 from waymark.extract import extract_family
 from waymark.reading.heads import Head, Heads, Lexicon, features, load_heads, save_heads
@@ -233,24 +235,41 @@ def fit_cuts(heads: Heads, notes_dir: Path, knowledge: Path) -> dict[str, Any]:
         (risk_pos if risky else risk_neg).append(probability)
     risk_cut = _halfway_cut(risk_pos, risk_neg) if risk_pos else 0.5
     firm_cut = _balanced_cut(risk_pos, risk_neg) if risk_pos and risk_neg else 0.5
-    needs_cut, needs_f1 = _needs_cut(factory, dev_notes)
+    areas = [(factory, dev_notes), *_dev_pack_vignettes(open_heads)]
+    needs_cut, needs_f1 = _needs_cut(areas)
     return {"risk": risk_cut, "risk_firm": max(firm_cut, risk_cut), "needs": needs_cut,
             "fitted_on": f"dev split of {notes_dir} ({len(dev_notes)} notes, {len(dev_texts)} "
                          f"risk texts) against {knowledge}",
+            "needs_fitted_on": f"the dev notes against {knowledge}, and "
+                               + ", ".join(f"{len(items)} vignettes against {f.knowledge}"
+                                           for f, items in areas[1:]),
             "dev_needs_f1_at_cut": needs_f1,
             "dev_risk_items_left_to_meaning": {"risk": len(risk_pos), "calm": len(risk_neg)}}
 
 
-def _needs_cut(factory: NoteReaderFactory, notes: list[dict[str, Any]]) -> tuple[float, float]:
-    """The needs cut with the best micro-F1, through the same extraction the routes use."""
+def _dev_pack_vignettes(heads: Heads) -> list[tuple[NoteReaderFactory, list[dict[str, Any]]]]:
+    """Each dev pack's vignettes with the readers of its own knowledge: needs read against
+    another area's (thin) taxonomy count in the fit as much as the starter one's."""
+    areas = []
+    for vignettes in sorted(DEV_PACKS.glob("*/vignettes.yaml")):
+        items = yaml.safe_load(vignettes.read_text(encoding="utf-8")) or []
+        areas.append((NoteReaderFactory(heads, vignettes.parent / "knowledge"), items))
+    return areas
+
+
+def _needs_cut(areas: list[tuple[NoteReaderFactory, list[dict[str, Any]]]]
+               ) -> tuple[float, float]:
+    """The needs cut with the best micro-F1 over every area's notes, through the same
+    extraction the routes use."""
     read = []
-    for note in notes:
-        facts = extract_family(note["text"], factory.needs_index, reader=factory.reader)
-        found = {(e["value"], e.get("confidence", 1.0)) for e in facts.evidence
-                 if e["fact"] == "need"}
-        gold = set(note["family"].get("needs", [])) | set(note["family"].get("circumstances",
-                                                                             []))
-        read.append((found, gold))
+    for factory, notes in areas:
+        for note in notes:
+            facts = extract_family(note["text"], factory.needs_index, reader=factory.reader)
+            found = {(e["value"], e.get("confidence", 1.0)) for e in facts.evidence
+                     if e["fact"] == "need"}
+            family = note["family"]
+            read.append((found, set(family.get("needs") or [])
+                         | set(family.get("circumstances") or [])))
     best = (0.0, 0.5)
     for cut in np.arange(0.30, 0.96, 0.025):
         hits = total = 0
