@@ -237,3 +237,20 @@ def test_a_note_wrapped_at_its_width_is_read_in_whole_sentences() -> None:
         "Name: Leah Smith", "DOB: 22/07/2021",
         "Concerns: mum has been drinking heavily since dad left in the summer and the children "
         "are often late", "- dad left", "- mum drinking"]
+
+
+@needs_heads
+def test_a_thin_term_covers_the_needs_no_other_term_is_for() -> None:
+    from waymark.models import Taxonomy
+    from waymark.reading.meaning import MeaningReader
+
+    taxonomy = Taxonomy.model_validate({"terms": [
+        {"id": "money", "label": "Money and housing worries",
+         "phrases": ["debt", "rent arrears", "eviction notice"]},
+        {"id": "school", "label": "Poor school attendance", "phrases": ["truancy"]}]})
+    reader = MeaningReader(shipped_heads(), taxonomy, set())  # type: ignore[arg-type]
+    covered = {category for category, rows in reader.needs_map.items()
+               if [reader.term_ids[r] for r in rows] == ["money"]}
+    assert {"financial_hardship", "insecure_housing"} <= covered
+    assert not any("school" in [reader.term_ids[r] for r in rows]
+                   for c, rows in reader.needs_map.items() if c.startswith("financial"))

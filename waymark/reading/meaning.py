@@ -84,7 +84,7 @@ class MeaningReader:
             needs_rows = [i for i, t in enumerate(self.term_ids) if t not in risk_terms]
             risk_rows = [i for i, t in enumerate(self.term_ids) if t in risk_terms]
             self.needs_map = _map(heads.needs, heads.needs_features(self.term_vectors, texts),
-                                  needs_rows, MIN_TERM_MATCH)
+                                  needs_rows, MIN_TERM_MATCH, broad=True)
             self.risk_map = _map(heads.risk_kind, heads.risk_features(self.term_vectors, texts),
                                  risk_rows, 0.0)
             self._every_risk_kind_mapped(risk_rows)
@@ -168,9 +168,12 @@ def _states_something(text: str) -> bool:
     return any(w not in _FACT_WORDS for w in tokens(text) if len(w) >= 3 and w.isalpha())
 
 
-def _map(head: Head, x: Features, rows: list[int], floor: float
+def _map(head: Head, x: Features, rows: list[int], floor: float, broad: bool = False
          ) -> dict[str, list[int]]:
-    """category -> rows of the terms the head recognises as it."""
+    """category -> rows of the terms the head recognises as it: each term goes to the category
+    it reads most as. `broad`: a category no term went to takes every term that reads as it
+    at least `floor` too, the closest to what the note says standing in — a thin taxonomy's
+    "Financial hardship: debt, rent arrears" also covers a family about to lose its home."""
     mapping: dict[str, list[int]] = {}
     if not rows:
         return mapping
@@ -179,6 +182,10 @@ def _map(head: Head, x: Features, rows: list[int], floor: float
         best = int(np.argmax(p))
         if p[best] >= floor:
             mapping.setdefault(head.labels[best], []).append(row)
+    for c, category in enumerate(head.labels if broad else []):
+        reading_as = [rows[i] for i in np.flatnonzero(probabilities[:, c] >= floor)]
+        if category not in mapping and reading_as:
+            mapping[category] = reading_as
     return mapping
 
 
