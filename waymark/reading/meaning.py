@@ -126,7 +126,9 @@ class MeaningReader:
     def _read_risk(self, units: list[Unit], vectors: np.ndarray, texts: list[str],
                    windows: list[Unit], window_x: Features, reading: Reading) -> None:
         heads = self.heads
-        whole = heads.risk.probabilities(window_x)[:, 0]
+        # a window made only of who and where ("Child aged 9") describes nothing, risk or not
+        says = np.array([_states_something(w.text) for w in windows])
+        whole = np.where(says, heads.risk.probabilities(window_x)[:, 0], 0.0)
         reading.risk_probability = float(whole.max())
         if reading.risk_probability < self.cuts.get("risk", 0.5):
             return
