@@ -91,8 +91,6 @@ NOT_A_PUPIL = re.compile(r"\s*(?:teachers?|tutors?|class(?:es)?|groups?|team|lea
                          r"assembl(?:y|ies)|trips?|sats|exams?|options|transition|parents)\b",
                          re.I)
 # what may stand between a mention and its age: "Leah is 6", "Mum Shannon (23)", "Isla, who is
-# 18 months", "dad - 36", "Noah, who turned 5", "Kieran, Year 4", "she's 17"
-# what may stand between a mention and its age: "Leah is 6", "Mum Shannon (23)", "Isla, who is
 # 18 months", "dad - 36", "Noah, who turned 5", "Kieran, Year 4", "she's 17",
 # "sister's only 8", "Mother (Hafsa) is 24"
 LINK_WORDS = (r"(?:who\s+is|who's|who’s|whos|that\s+is|who|that|is\s+now|is\s+in|is|'s|’s|was|"
