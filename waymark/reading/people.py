@@ -306,8 +306,7 @@ class PeopleReader(AgeFinder):
         """'first baby due in March': the expected baby is not yet a child of the family."""
         return person.role == "baby" and person.age_years is None and bool(re.search(
             r"\b(pregnan\w*|due|expecting|unborn|antenatal|gestation|weeks along|weeks gone)\b",
-            self._sentence(person),
-            re.I))
+            self._sentence(person), re.I))
 
     def _classify(self, person: Person) -> None:
         if person.is_child is not None or person.role is not None:

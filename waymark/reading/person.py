@@ -58,12 +58,12 @@ def absorbed(person: Person, people: list[Person]) -> bool:
             person.school_year is not None:
         return False
     return any(other is not person and other.is_child and (
-        other.role in (None, person.role) or _a_baby(person, other))
+        other.role in (None, person.role) or _generic_word_for(person, other))
         and (other.name or other.age_years is not None or other.school_year is not None)
         for other in people)
 
 
-def _a_baby(mention: Person, child: Person) -> bool:
+def _generic_word_for(mention: Person, child: Person) -> bool:
     """'her daughter, now 4 months old … the baby', 'his son (6) … the child': a generic word
     for a child the text describes (a baby is under 2, a toddler under 4)."""
     if mention.role == "child":
