@@ -218,7 +218,7 @@ class PeopleReader(AgeFinder):
         beside a person it fits is that person's."""
         for lone in [p for p in mentions if p.name is None and p.role is None]:
             for other in mentions:
-                if other is lone or other not in mentions:
+                if other is lone:
                     continue
                 gap = self.text[other.end:lone.start] if other.end <= lone.start \
                     else self.text[lone.end:other.start] if lone.end <= other.start else "-"
