@@ -15,6 +15,7 @@ from waymark.document_names import names_of
 from waymark.facts_asked import asked
 from waymark.ingest.pipeline import ingest
 from waymark.question import read_question
+from waymark.scoring import Scorer
 from waymark.store import open_store
 
 
@@ -256,5 +257,5 @@ def test_the_document_holding_the_closest_sentence_answers(
     ranked = sorted((replace(p, score=1.0 if p.doc.doc_id == "x-help" else 0.8)
                      for p in passages), key=lambda p: -p.score)
     read = read_question(question, answerer.store)
-    chosen = answerer.answering(read, ranked, snapshot)
+    chosen = answerer.answering(Scorer(read, ranked), snapshot)
     assert {p.doc.doc_id for p in chosen} == {"x-fit"}

@@ -24,7 +24,7 @@ from waymark.llm import LLM
 from waymark.models import DISTRICT_IN_TEXT, ServiceMeta
 from waymark.question import Question, read_question
 from waymark.retrieval import Filters, Hit, HybridRetriever, Passage
-from waymark.scoring import Candidate, candidates, name_words
+from waymark.scoring import Candidate, Scorer, name_words
 from waymark.sentences import split_sentences
 from waymark.store import Snapshot, Store
 from waymark.terms import content_terms, stem
@@ -99,9 +99,10 @@ class Answerer:
             [phrase])[0][phrase])
         passages = self.retriever.passages(text, PASSAGES, filters, snapshot)
         question = read_question(text, self.store)
-        answering = self.answering(question, passages, snapshot)
+        scorer = Scorer(question, passages)
+        answering = self.answering(scorer, snapshot)
         answering += self.stating(answering, question.facts)
-        scored = candidates(question, answering, passages)
+        scored = scorer.candidates(answering)
         decision = self.decide(question, passages, scored, snapshot, fitted.refusal)
         result: dict[str, Any] = {
             "answer": "", "citations": [], "refused": decision.refused,
@@ -145,11 +146,11 @@ class Answerer:
         found = refusal.reference(self.store, self.retriever.embeddings, snapshot)
         return {**found.to_json(), "model_fitted_on": calibration.shipped().fitted_on}
 
-    def answering(self, question: Question, passages: list[Passage],
-                  snapshot: Snapshot) -> list[Passage]:
+    def answering(self, scorer: Scorer, snapshot: Snapshot) -> list[Passage]:
         """The passages of the one document the answer draws on (mixing documents is how
         answers go wrong): of the first few, the one named by its title ("can Steps work with
         him?"), else the one holding the sentence that best answers the question."""
+        question, passages = scorer.question, scorer.passages
         if not passages:
             return []
         # "young carer - what level of need is that?" asks the threshold, whatever it names
@@ -167,7 +168,7 @@ class Answerer:
             # its passage counting for a little; a stated fact does not count here ("how many
             # health visitors work in NB7?" is not answered by a count from elsewhere)
             def document_score(doc_id: str) -> float:
-                own = candidates(question, _of_document(passages, doc_id), passages)
+                own = scorer.candidates(_of_document(passages, doc_id))
                 return max((c.named_overlap + c.rank_bonus for c in own), default=0.0)
             return _of_document(passages, max(docs, key=document_score))
         research = bool(_RESEARCH.search(question.text))
@@ -176,7 +177,7 @@ class Answerer:
             """Named at more length, then by more of its names' words, then of the kind the
             question wants, then holding a sentence closer to the question."""
             mine = _of_document(passages, doc_id)
-            own = candidates(question, mine, passages)
+            own = scorer.candidates(mine)
             is_evidence = mine[0].doc.meta.kind == "evidence"
             return (named[doc_id].run, named[doc_id].extra, is_evidence == research,
                     max((c.overlap for c in own), default=0.0))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 from waymark.case_names import case_names
 from waymark.facts_asked import Asked, asked
@@ -20,11 +21,11 @@ class Question:
     weights: dict[str, float]  # each stem's inverse document frequency in the knowledge base
     names: frozenset[str] = frozenset()  # words naming the people in it ("jayden is 7")
 
-    @property
+    @cached_property
     def terms(self) -> list[str]:
         return list(self.written)
 
-    @property
+    @cached_property
     def total(self) -> float:
         return sum(self.weights.values()) or 1.0
 

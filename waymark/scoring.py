@@ -3,7 +3,7 @@ the rank of its passage, and whether it states the kind of fact asked for."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from waymark.citations import MIN_QUOTE_CHARS
@@ -31,15 +31,35 @@ class Candidate:
     opens_answer: bool = False  # ... a time, number, amount or contact: it leads the answer
 
 
-def candidates(question: Question, answering: list[Passage], passages: list[Passage]
-               ) -> list[Candidate]:
-    """Every sentence of the answering passages, scored; `passages` (all retrieved) set the
-    scale of a passage's rank."""
-    top = passages[0].score if passages else 1.0
-    found = []
-    for rank, passage in enumerate(answering):
+class Scorer:
+    """Scores the sentences of one question's passages. Choosing the answering document reads
+    the same passages several times: each passage's sentences are scored once."""
+
+    def __init__(self, question: Question, passages: list[Passage]) -> None:
+        self.question = question
+        self.passages = passages  # all retrieved, best first
+        self.top = passages[0].score if passages else 1.0  # the scale of a passage's rank
+        self._scored: dict[int, tuple[Passage, list[Candidate]]] = {}
+
+    def candidates(self, answering: list[Passage]) -> list[Candidate]:
+        """Every sentence of the answering passages, scored, each passage ranked by its place
+        in `answering`."""
+        found = []
+        for rank, passage in enumerate(answering):
+            found += [replace(c, rank=rank) if rank else c for c in self._of(passage)]
+        return found
+
+    def _of(self, passage: Passage) -> list[Candidate]:
+        if id(passage) not in self._scored:  # the passage is kept, so its id stays its own
+            self._scored[id(passage)] = (passage, self._score(passage))
+        return self._scored[id(passage)][1]
+
+    def _score(self, passage: Passage) -> list[Candidate]:
+        question = self.question
+        found = []
         title = passage.doc.meta.title
         named = name_words(passage)
+        rank_bonus = RANK_WEIGHT * passage.score / self.top
         for sentence in split_sentences(passage.text, passage.start):
             if sentence.is_heading or (len(normalise_quote(sentence.text)) < MIN_QUOTE_CHARS
                                        and not sentence.text.rstrip().endswith(":")):
@@ -53,11 +73,10 @@ def candidates(question: Question, answering: list[Passage], passages: list[Pass
             context = " ".join([title, *section[-1:]])
             stated = [f for f in question.facts if f.stated_in(sentence.text, context)]
             bonus = max((STRICT_BONUS if f.strict else STATES_BONUS for f in stated), default=0.0)
-            rank_bonus = RANK_WEIGHT * passage.score / top
-            found.append(Candidate(passage, rank, sentence, overlap, overlap + rank_bonus + bonus,
+            found.append(Candidate(passage, 0, sentence, overlap, overlap + rank_bonus + bonus,
                                    named_overlap, rank_bonus, bool(stated),
                                    any(f.strict for f in stated)))
-    return found
+        return found
 
 
 @lru_cache(maxsize=16384)
