@@ -95,6 +95,18 @@ def test_threshold_suggestion_and_escalation(cases: Cases) -> None:
     assert cases.threshold(family={})["level"] == 1
 
 
+def test_a_risk_named_in_a_text_about_no_one_sets_no_level(cases: Cases) -> None:
+    """A training question naming a risk describes no family: no escalation, and no level 4."""
+    policy = cases.threshold(text="When is the next training on 'scared to go home' "
+                                  "disclosures? No case, it's for my CPD.")
+    assert policy["escalation"] is None and policy["level"] == 1
+    assert policy["family"]["needs"] == []
+    # the same words about a person are a risk, whatever else the text says
+    person = cases.threshold(text="Is there a session coming up? Asking because a pupil told "
+                                  "me today she is scared to go home.")
+    assert person["escalation"] is not None and person["level"] == 4
+
+
 def test_signpost_orders_meets_first_and_advises_when_nothing_fits(cases: Cases) -> None:
     result = cases.signpost(family={"children": [{"age_years": 6}], "needs": [
         "persistent-absence"], "postcode": "NB1 1AA"})

@@ -14,7 +14,7 @@ from waymark.citations import cite_section
 from waymark.drafting import UNCONFIRMED
 from waymark.eligibility import Assessment, assess
 from waymark.errors import CaseInputError, UnknownService
-from waymark.extract import extract_family
+from waymark.extract import Extraction, extract_family
 from waymark.family import Family
 from waymark.llm import LLM
 from waymark.models import ServiceMeta, Taxonomy
@@ -24,7 +24,7 @@ from waymark.reading.meaning import Reading
 from waymark.reading.person import Person
 from waymark.reading.summary import person_json, summary_line
 from waymark.store import Snapshot, Store, StoredDocument
-from waymark.threshold import Suggestion, suggest, threshold_documents
+from waymark.threshold import Suggestion, risk_indicators, suggest, threshold_documents
 
 DECISION_ADVISORY = (ADVISORY + " An eligibility, signposting or threshold answer is a "
                      "suggestion to support your professional judgement, not a decision.")
@@ -66,6 +66,8 @@ def read_case(snapshot: Snapshot, family: dict[str, Any] | Family | None = None,
                                  "live, what is going on)")
         phrases = snapshot.derived("need phrases", lambda: PhraseIndex(snapshot.taxonomy))
         extraction = extract_family(text, phrases, _districts(snapshot), area_reader(snapshot))
+        if escalation.names_risk_of_no_one(text, extraction.reading, extraction.people):
+            _forget_risks(extraction, set(risk_indicators(snapshot)))
         read = llm.family(text, snapshot.taxonomy) if llm else None
         if read is None:
             return Case(extraction.family, text, extraction.evidence, extraction.people,
@@ -85,6 +87,16 @@ def read_case(snapshot: Snapshot, family: dict[str, Any] | Family | None = None,
         raise CaseInputError(f"family needs/circumstances {unknown} are not taxonomy terms of "
                              "this knowledge base; use the ids in taxonomy.yaml")
     return Case(facts)
+
+
+def _forget_risks(extraction: Extraction, risk_terms: set[str]) -> None:
+    """A risk named in a text about no one ("when is the next FGM awareness training?") is no
+    fact of a family: it neither escalates nor sets the level."""
+    family = extraction.family
+    extraction.family = family.model_copy(update={
+        "needs": [n for n in family.needs if n not in risk_terms]})
+    extraction.evidence = [e for e in extraction.evidence
+                           if not (e.get("fact") == "need" and e.get("value") in risk_terms)]
 
 
 def fill_gaps(rules: Family, model: Family) -> tuple[Family, dict[str, Any]]:

@@ -20,6 +20,7 @@ from waymark.phrases import PhraseIndex
 from waymark.reading.area import area_reader
 from waymark.reading.meaning import Reading
 from waymark.reading.people import read_people
+from waymark.reading.person import Person
 from waymark.sentences import clean, split_sentences
 from waymark.store import Snapshot, Store, StoredDocument
 from waymark.threshold import risk_indicators
@@ -73,8 +74,7 @@ def detect(text: str, snapshot: Snapshot, terms: set[str] | None = None,
     for term in sorted((terms or set()) & set(indicators) - set(signals)):
         doc, indicator = indicators[term]
         signals[term] = RiskSignal(term, labels.get(term, term), term, indicator, doc, "facts")
-    if signals and text.strip() and not (reading and reading.risks) and \
-            not about_someone(text):
+    if signals and text.strip() and names_risk_of_no_one(text, reading):
         return []  # "when is the next FGM awareness training?": the words, about no one
     return list(signals.values())
 
@@ -82,10 +82,15 @@ def detect(text: str, snapshot: Snapshot, terms: set[str] | None = None,
 _PRONOUN = re.compile(r"\b(?:he|she|him|her|his|hers)\b", re.I)
 
 
-def about_someone(text: str) -> bool:
-    """Whether the text describes a person at all: a child, a parent or carer, a name or a
-    pronoun. A policy or training question that only uses a risk's name describes no one."""
-    return bool(_PRONOUN.search(text)) or bool(read_people(text))
+def names_risk_of_no_one(text: str, reading: Reading | None,
+                         people: list[Person] | None = None) -> bool:
+    """Whether a risk's words in `text` are about no one: the meaning reader reads no risk and
+    the text describes no person at all (no child, parent, carer, name or pronoun) — a policy
+    or training question that only uses a risk's name. `people`: those already read."""
+    if reading and reading.risks:
+        return False
+    return not _PRONOUN.search(text) and not (people if people is not None
+                                              else read_people(text))
 
 
 def _phrase_index(snapshot: Snapshot, terms: frozenset[str]) -> PhraseIndex:
