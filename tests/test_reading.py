@@ -56,6 +56,8 @@ def _ages(people: list[Person], child: bool) -> list[float | None]:
     ("Tommy (Year 4, 8) and Lacey (Year 1, 5): attendance 88% and 86%.", [8, 5], []),
     ("Tyler (14, Year 9) is in 41% of sessions.", [14], []),
     ("yr 9 lad (14) in AG3, gaming all night", [14], []),
+    ("TAF for a yr 7 (11) who runs the house; his brother (5)", [11, 5], []),
+    ("off school for a year 2 weeks after the move, Mia (8)", [8], []),
     ("Year 2 teacher is worried about Ruby, aged 6.", [6], []),
     ("Zain is 3 years 4 months; twins 2y 1m next door", [3, 2], []),
     ("6 and 9 yo, mum 29", [6, 9], [29]),

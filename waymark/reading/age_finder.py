@@ -78,9 +78,10 @@ class AgeFinder:
             before = self.text[:match.start()]
             if NOT_A_PUPIL.match(self.text[match.end():]):
                 continue
+            # "a Year 7 (11) who runs the house" is a pupil; "twice a year 3 families" is not
             if 0 <= year <= 13 and self._free(match.start(), match.end()) and not re.search(
-                    r"\d\s*$|\b(?:last|this|next|the|a|each|every|per|one|school)\s*$", before,
-                    re.I):
+                    r"\d\s*$|\b(?:last|this|next|the|each|every|per|one|school)\s*$"
+                    r"|\b(?:once|twice|times|per)\s+a\s*$", before, re.I):
                 ages.append(Age(None, year, match.start(), match.end(), match.group()))
                 self._taken.append((match.start(), match.end()))
         for pattern in (AGED, AGE_WITH_UNIT):

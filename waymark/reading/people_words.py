@@ -83,8 +83,10 @@ DOB = re.compile(r"\b(?:DOB|D\.O\.B\.?|date of birth|born(?: on)?|b\.)(?:\s+of\s
 MONTHS = "jan feb mar apr may jun jul aug sep oct nov dec".split()
 BORN_MONTH = re.compile(r"\bborn\s+(?:in\s+)?(?P<month>(?:jan|feb|mar|apr|may|jun|jul|aug|sep|"
                          r"oct|nov|dec)[a-z]*)\.?\s+(?P<year>(?:19|20)\d\d)\b", re.I)
-SCHOOL_YEAR = re.compile(r"\b(?:year|yr)\s*(?P<year>\d{1,2})\b(?!\s*-?\s*(?:olds?|s\b))"
-                          r"|\bY(?P<y>\d{1,2})\b", re.I)
+# "Year 4", "yr 7", "Y5"; not "a year 2 weeks ago" (a number of weeks)
+SCHOOL_YEAR = re.compile(r"\b(?:year|yr)\s*(?P<year>\d{1,2})\b(?!\s*-?\s*(?:olds?|s\b)"
+                         r"|\s+(?:weeks?|wks?|months?|days?|years?|yrs?|hours?|times)\b)"
+                         r"|\bY(?P<y>\d{1,2})\b", re.I)
 # "Year 2 teacher", "the Year 9 pupils": a year group that is not one child
 NOT_A_PUPIL = re.compile(r"\s*(?:teachers?|tutors?|class(?:es)?|groups?|team|leads?|leaders?|"
                          r"heads?|staff|pupils|students|children|kids|boys|girls|cohort|"
