@@ -160,18 +160,24 @@ def _fit_sigmoids(x: sparse.csr_matrix, vectors: np.ndarray, label_sets: list[li
 def fit_heads(training: Path) -> Heads:
     risk, needs, digests = load_corpus(training)
     cache = training / ".vectors.npz"
-    # needs texts describe no immediate risk (their writers' brief), so they are calm for risk
     items = risk + needs
     texts = [i["text"] for i in items]
     vectors = encode(texts, cache)
-    risk_lexicon = _lexicon(texts, *RISK_NGRAMS)
+    # needs texts describe no immediate risk (their writers' brief), so they are calm for risk;
+    # but not those marked "teaches": "needs", written to a brief that calls a pattern of
+    # exploitation or going missing a need ("a 13-year-old found in a car with two men at
+    # night, the third time this month") where the risk texts call it an emergency
+    for_risk = np.array([n for n, i in enumerate(items) if i.get("teaches") != "needs"])
+    risk_texts = [texts[n] for n in for_risk]
+    risk_lexicon = _lexicon(risk_texts, *RISK_NGRAMS)
     needs_lexicon = _lexicon(texts, *NEEDS_NGRAMS)
-    x = features(vectors, risk_lexicon.transform(texts))
-    is_risk = np.array([i.get("label", CALM) != CALM for i in items], dtype=int)
-    risk_head, risk_fit = _fit_binary(x, vectors, is_risk, "risk")
+    x = features(vectors[for_risk], risk_lexicon.transform(risk_texts))
+    is_risk = np.array([items[n].get("label", CALM) != CALM for n in for_risk], dtype=int)
+    risk_head, risk_fit = _fit_binary(x, vectors[for_risk], is_risk, "risk")
+    risk_fit["needs_only_texts"] = len(items) - len(for_risk)
     kinds = np.flatnonzero(is_risk)
-    kind_head, kind_fit = _fit_softmax(x[kinds], vectors[kinds],
-                                       [str(items[i]["label"]) for i in kinds])
+    kind_head, kind_fit = _fit_softmax(x[kinds], vectors[for_risk[kinds]],
+                                       [str(items[for_risk[i]]["label"]) for i in kinds])
     # texts written as "nothing of concern here" (`near: none`: bare facts, admin) are negatives
     # for every need too
     plain = [n for n, i in enumerate(risk) if i.get("near") == "none"]
@@ -184,7 +190,7 @@ def fit_heads(training: Path) -> Heads:
         "trained": dt.date.today().isoformat(),
         "command": "waymark train",
         "corpus": digests,
-        "risk_counts": dict(Counter(str(i.get("label", CALM)) for i in items)),
+        "risk_counts": dict(Counter(str(items[n].get("label", CALM)) for n in for_risk)),
         "needs_counts": dict(Counter(label for i in needs for label in i["labels"])),
         "risk_fit": risk_fit, "risk_kind_fit": kind_fit, "needs_fit": needs_fit,
         "ngrams": {"risk": len(risk_lexicon.vocabulary), "needs": len(needs_lexicon.vocabulary)},

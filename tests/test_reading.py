@@ -192,9 +192,15 @@ def test_heads_round_trip_and_record_their_provenance(tmp_path: Path) -> None:
     lines += [{"text": "rent arrears and bailiffs at the door", "labels": ["money"]},
               {"text": "cannot pay the gas bill", "labels": ["money"]},
               {"text": "he missed school all week", "labels": ["school"]},
-              {"text": "attendance is down to 80 percent", "labels": ["school"]}]
+              {"text": "attendance is down to 80 percent", "labels": ["school"]},
+              # a needs-only text teaches the needs head alone: never calm for the risk head
+              {"text": "older men pick her up from school", "labels": ["school"],
+               "teaches": "needs"}]
     (corpus / "a.jsonl").write_text("\n".join(json.dumps(x) for x in lines))
     heads = fit_heads(corpus)
+    assert heads.provenance["risk_counts"]["calm"] == len(calm) + 4
+    assert heads.provenance["risk_fit"]["needs_only_texts"] == 1
+    assert heads.provenance["needs_counts"]["school"] == 3
     save_heads(heads, tmp_path / "r.npz", tmp_path / "r.json")
     loaded = load_heads(tmp_path / "r.npz", tmp_path / "r.json")
     assert loaded is not None and loaded.needs.labels == ["money", "school"]
