@@ -124,7 +124,8 @@ class Cases:
         return read_case(snapshot, family, text, self.llm)
 
     def escalation_for(self, case: Case, snapshot: Snapshot) -> dict[str, Any] | None:
-        signals = escalation.detect(case.text or "", snapshot, case.family.terms, case.reading)
+        signals = escalation.detect(case.text or "", snapshot, case.family.terms, case.reading,
+                                    case.people)
         return escalation.escalation(signals, self.store)
 
     def service(self, snapshot: Snapshot, service_id: str) -> StoredDocument:

@@ -48,9 +48,11 @@ class RiskSignal:
 
 
 def detect(text: str, snapshot: Snapshot, terms: set[str] | None = None,
-           reading: Reading | None = None) -> list[RiskSignal]:
+           reading: Reading | None = None, people: list[Person] | None = None
+           ) -> list[RiskSignal]:
     """Immediate-risk signals in `text` — through the taxonomy's phrases and by meaning — plus
-    any for taxonomy ids in `terms`. `reading` is the meaning reader's, when already done."""
+    any for taxonomy ids in `terms`. `reading` and `people` are the readers', when already
+    done."""
     indicators = risk_indicators(snapshot)
     labels = {term.id: term.label for term in snapshot.taxonomy.terms}
     signals: dict[str, RiskSignal] = {}
@@ -74,7 +76,7 @@ def detect(text: str, snapshot: Snapshot, terms: set[str] | None = None,
     for term in sorted((terms or set()) & set(indicators) - set(signals)):
         doc, indicator = indicators[term]
         signals[term] = RiskSignal(term, labels.get(term, term), term, indicator, doc, "facts")
-    if signals and text.strip() and names_risk_of_no_one(text, reading):
+    if signals and text.strip() and names_risk_of_no_one(text, reading, people):
         return []  # "when is the next FGM awareness training?": the words, about no one
     return list(signals.values())
 
