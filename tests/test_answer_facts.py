@@ -44,7 +44,8 @@ def answerer(kb: Path, settings: Settings, embeddings: CountingEmbeddings) -> An
 
         ## Who the service is for
 
-        Children aged 18 months to 4 years with a delay in their speech.
+        Children aged 18 months to 4 years with a delay in their speech. The current wait for
+        a first home visit is about four weeks.
 
         ## Contact
 
@@ -135,6 +136,9 @@ def test_asked_kinds() -> None:
         "person"]
     assert not manager.stated_in("Orchard House is the mental health service in Ashgrove.")
     assert manager.stated_in("Dr Amara Okafor leads the Orchard House team.")
+    # a plural noun after a capitalised name is no one leading anything
+    assert not manager.stated_in("GPs, Family Picture leads and youth workers can all refer.")
+    assert [a.kind.name for a in asked("whats the name of the FNP supervisor")] == ["person"]
     # courtesy after the ask does not hide it
     assert [a.kind.name for a in asked("front door number pls")] == ["phone"]
     assert [a.kind.name for a in asked("what time does the hub open, thanks!")] == ["time"]
@@ -259,3 +263,31 @@ def test_the_document_holding_the_closest_sentence_answers(
     read = read_question(question, answerer.store)
     chosen = answerer.answering(Scorer(read, ranked), snapshot)
     assert {p.doc.doc_id for p in chosen} == {"x-fit"}
+
+
+def test_a_wait_is_stated_only_as_a_wait() -> None:
+    for question in ("how long is the wait for couple sessions", "tys waiting time atm",
+                     "is there a wait for a key worker?",
+                     "back on track waiting list - how many weeks at the mo"):
+        assert asked(question)[0].kind.name == "wait", question
+    # the waiting list as part of the story is not what is asked
+    assert not asked("on the CAMHS waiting list, what level of need is this?")
+    assert not asked("what can parents do while they wait for a group to start")
+    wait = asked("how long is the wait for therapy")[0]
+    assert wait.strict
+    assert wait.stated_in("The current wait to start a group is about six weeks.")
+    assert wait.stated_in("Families may wait up to three weeks for a key worker.")
+    assert wait.stated_in("There is no waiting list.")
+    assert not wait.stated_in("The clinician rings the family within 5 working days.")
+
+
+def test_a_wait_never_stated_is_refused(answerer: Answerer) -> None:
+    result = answerer.ask("how long is the waiting list for the parenting groups?")
+    assert result["refused"], result["answer"]
+    assert "does not give a waiting time" in result["answer"]
+
+
+def test_a_wait_the_service_states_is_answered(answerer: Answerer) -> None:
+    result = answerer.ask("how long is the wait for a Chatterbox home visit?")
+    assert not result["refused"], result["answer"]
+    assert "about four weeks" in result["citations"][0]["quote"]

@@ -256,8 +256,10 @@ class Answerer:
         # "how many health visitors work in NB7?": guidance that never states such a number
         # cannot answer, however close its words are
         strict = [f for f in question.facts if f.strict]
-        unstated = (strict[0].kind.label if strict and not any(c.states_fact for c in scored)
-                    else "")
+        # (stating another kind asked — "ten weekly sessions" for "how long is the wait?",
+        # "6 weeks" for "how many weeks wait?" — is not stating this one)
+        unstated = (strict[0].kind.label if strict and not any(
+            strict[0].kind.name in c.stated for c in scored) else "")
         # "contact details for Dr Okafor": a person no document names
         if not unstated and any(name in unknown for name in _titled_names(question.text)):
             unstated = "anyone by that name"

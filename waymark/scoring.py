@@ -27,8 +27,12 @@ class Candidate:
     score: float
     named_overlap: float  # the overlap counting the document's names as held by every sentence
     rank_bonus: float  # what the rank of its passage adds to its score
-    states_fact: bool = False  # states the kind of fact the question asks for
-    opens_answer: bool = False  # ... a time, number, amount or contact: it leads the answer
+    stated: frozenset[str] = frozenset()  # the kinds of fact asked for that it states
+    opens_answer: bool = False  # states a time, number, amount or contact: it leads the answer
+
+    @property
+    def states_fact(self) -> bool:
+        return bool(self.stated)
 
 
 class Scorer:
@@ -73,9 +77,9 @@ class Scorer:
             context = " ".join([title, *section[-1:]])
             stated = [f for f in question.facts if f.stated_in(sentence.text, context)]
             bonus = max((STRICT_BONUS if f.strict else STATES_BONUS for f in stated), default=0.0)
+            kinds = frozenset(f.kind.name for f in stated)
             found.append(Candidate(passage, 0, sentence, overlap, overlap + rank_bonus + bonus,
-                                   named_overlap, rank_bonus, bool(stated),
-                                   any(f.strict for f in stated)))
+                                   named_overlap, rank_bonus, kinds, any(f.strict for f in stated)))
         return found
 
 
