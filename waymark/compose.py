@@ -14,7 +14,6 @@ from waymark.sentences import clean, normalise_quote
 
 ANSWER_WORDS = 120
 MAX_SENTENCES_PER_PASSAGE = 2
-MIN_SENTENCE_OVERLAP = 0.2  # share of the question's weighted words a further sentence must hold
 LABEL_WORDS = 4  # "Assertiveness and persistence." labels the sentence after it
 MAX_ITEMS = 8  # list items a lead-in ending in ":" brings with it
 
@@ -31,8 +30,6 @@ def compose(candidates: list[Candidate]) -> tuple[str, list[Citation]]:
     for cand in sorted(candidates, key=lambda c: -c.score):
         if id(cand) in used:
             continue
-        if chosen and cand.overlap < MIN_SENTENCE_OVERLAP and not cand.states_fact:
-            break
         if sum(s[0].passage is cand.passage for s in chosen) >= MAX_SENTENCES_PER_PASSAGE:
             continue
         first, last = _lead_in(cand, candidates), _completion(cand, candidates)
@@ -46,7 +43,11 @@ def compose(candidates: list[Candidate]) -> tuple[str, list[Citation]]:
         chosen.append(span)
         used.update(id(c) for c in span)
         words += length
-    chosen.sort(key=lambda span: (not span[0].opens_answer, span[0].rank, span[0].sentence.start))
+    # the best sentence leads (one stating the value asked for before it), the rest follow in
+    # the order they stand in the guidance
+    lead = chosen[0] if chosen else None
+    chosen.sort(key=lambda span: (not span[0].opens_answer, span is not lead, span[0].rank,
+                                  span[0].sentence.start))
     citations: list[Citation] = []
     statements: list[str] = []
     for span in chosen:

@@ -30,10 +30,6 @@ class Candidate:
     stated: frozenset[str] = frozenset()  # the kinds of fact asked for that it states
     opens_answer: bool = False  # states a time, number, amount or contact: it leads the answer
 
-    @property
-    def states_fact(self) -> bool:
-        return bool(self.stated)
-
 
 class Scorer:
     """Scores the sentences of one question's passages. Choosing the answering document reads
