@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,6 +11,14 @@ from waymark.store import Store, StoredDocument
 
 MIN_QUOTE_CHARS = 20  # shorter quotes cannot be checked against the source reliably
 MAX_QUOTE_CHARS = 400
+_WORD = re.compile(r"[a-z0-9\u00a3%]+")
+
+
+def checkable(quote: str) -> bool:
+    """Whether a quote is long enough to check against its source: MIN_QUOTE_CHARS of its
+    lower-cased words, as a checker compares them ("Contacts ........ 5", a contents line, has
+    eight)."""
+    return len(" ".join(_WORD.findall(quote.lower()))) >= MIN_QUOTE_CHARS
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from waymark.citations import MIN_QUOTE_CHARS, Citation
+from waymark.citations import Citation, checkable
 from waymark.drafting import UNCONFIRMED
 from waymark.retrieval import Passage
 from waymark.scoring import Candidate
@@ -38,7 +38,7 @@ def compose(candidates: list[Candidate]) -> tuple[str, list[Citation]]:
         length = sum(len(c.sentence.text.split()) for c in span)
         if any(id(c) in used for c in span) or (chosen and words + length > ANSWER_WORDS):
             continue
-        if len(normalise_quote(" ".join(c.sentence.text for c in span))) < MIN_QUOTE_CHARS:
+        if not checkable(" ".join(c.sentence.text for c in span)):
             continue
         chosen.append(span)
         used.update(id(c) for c in span)

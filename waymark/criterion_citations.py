@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from waymark.citations import MIN_QUOTE_CHARS, Citation
+from waymark.citations import Citation, checkable
 from waymark.models import AgeRange, Eligibility
 from waymark.sentences import normalise_quote, split_sentences
 from waymark.store import Store, StoredDocument
@@ -94,7 +94,7 @@ def cite_criterion(store: Store, service: StoredDocument, criterion: str, rules:
     sentences = [s for s in store.snapshot().derived(
                      f"sentences:{service.version_key}",
                      lambda: _sentences(store, service.version_key))
-                 if len(normalise_quote(s.text)) >= MIN_QUOTE_CHARS]
+                 if checkable(s.text)]
     if not sentences:
         return None
     keywords = _keywords(criterion, rules, labels)

@@ -19,7 +19,7 @@ from typing import Any
 from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel, Field, SecretStr, ValidationError
 
-from waymark.citations import MIN_QUOTE_CHARS, Citation
+from waymark.citations import Citation, checkable
 from waymark.config import Settings
 from waymark.family import Family
 from waymark.models import Taxonomy
@@ -99,7 +99,7 @@ def validate_answer(data: Any, passages: list[Passage]) -> Generated:
         if len(numbers) != len(sentence.passages):
             raise InvalidAnswer(f"passage numbers {sentence.passages} do not all exist")
         quote = normalise_quote(sentence.quote)
-        if len(quote) < MIN_QUOTE_CHARS:
+        if not checkable(quote):
             raise InvalidAnswer(f"quote {quote!r} is too short to check")
         found = [(passages[n - 1], _find(quote, passages[n - 1])) for n in numbers]
         found = [(p, at) for p, at in found if at >= 0]

@@ -6,11 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from waymark.citations import MIN_QUOTE_CHARS
+from waymark.citations import checkable
 from waymark.document_names import names_of
 from waymark.question import Question
 from waymark.retrieval import Passage
-from waymark.sentences import Sentence, normalise_quote, split_sentences
+from waymark.sentences import Sentence, split_sentences
 from waymark.terms import content_terms, stem
 
 RANK_WEIGHT = 0.3  # a sentence's score: its overlap, plus this much for a top-ranked passage
@@ -61,7 +61,7 @@ class Scorer:
         named = name_words(passage)
         rank_bonus = RANK_WEIGHT * passage.score / self.top
         for sentence in split_sentences(passage.text, passage.start):
-            if sentence.is_heading or (len(normalise_quote(sentence.text)) < MIN_QUOTE_CHARS
+            if sentence.is_heading or (not checkable(sentence.text)
                                        and not sentence.text.rstrip().endswith(":")):
                 continue  # a short lead-in ("Young women who:") stays: its items need it
             # a sentence also speaks for the headings it stands under, and for its document's
