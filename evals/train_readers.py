@@ -229,7 +229,7 @@ def fit_cuts(heads: Heads, notes_dir: Path, knowledge: Path) -> dict[str, Any]:
     dev_texts, _ = split(texts, "risk")
     # everything the heads find, with its probability; no risk becomes a family fact here
     open_heads = replace(heads, provenance={**heads.provenance, "cuts": {
-        "risk": 0.0, "risk_firm": 2.0, "needs": 0.0, "needs_context": 0.0}})
+        "risk": 0.0, "risk_firm": 2.0, "needs": 0.0}})
     factory = NoteReaderFactory(open_heads, knowledge)
     risk_pos: list[float] = []
     risk_neg: list[float] = []
@@ -242,9 +242,8 @@ def fit_cuts(heads: Heads, notes_dir: Path, knowledge: Path) -> dict[str, Any]:
     risk_cut = _halfway_cut(risk_pos, risk_neg) if risk_pos else 0.5
     firm_cut = _balanced_cut(risk_pos, risk_neg) if risk_pos and risk_neg else 0.5
     areas = [(factory, dev_notes), *_dev_pack_vignettes(open_heads)]
-    needs_cut, context_cut, needs_f1 = _needs_cuts(areas)
+    needs_cut, needs_f1 = _needs_cut(areas)
     return {"risk": risk_cut, "risk_firm": max(firm_cut, risk_cut), "needs": needs_cut,
-            "needs_context": context_cut,
             "fitted_on": f"dev split of {notes_dir} ({len(dev_notes)} notes, {len(dev_texts)} "
                          f"risk texts) against {knowledge}",
             "needs_fitted_on": f"the dev notes against {knowledge}, and "
@@ -264,26 +263,10 @@ def _dev_pack_vignettes(heads: Heads) -> list[tuple[NoteReaderFactory, list[dict
     return areas
 
 
-CONTEXT_CUTS = np.arange(0.0, 0.71, 0.1)
-
-
-def _needs_cuts(areas: list[tuple[NoteReaderFactory, list[dict[str, Any]]]]
-                ) -> tuple[float, float, float]:
-    """(clause cut, context cut, micro-F1): the pair with the best micro-F1 over every area's
-    notes, through the same extraction the routes use."""
-    best = (0.0, 0.5, 0.0)
-    for context_cut in CONTEXT_CUTS:
-        for factory, _ in areas:
-            factory.reader.cuts["needs_context"] = float(context_cut)
-        cut, f1 = _needs_cut(areas)
-        if f1 > best[0]:
-            best = (f1, cut, round(float(context_cut), 2))
-    return best[1], best[2], best[0]
-
-
 def _needs_cut(areas: list[tuple[NoteReaderFactory, list[dict[str, Any]]]]
                ) -> tuple[float, float]:
-    """The needs cut with the best micro-F1 over every area's notes, as they are read now."""
+    """The needs cut with the best micro-F1 over every area's notes, through the same
+    extraction the routes use."""
     read = []
     for factory, notes in areas:
         for note in notes:

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import yaml
 from conftest import CountingEmbeddings, write_doc
 
 from waymark.answer import Answerer
@@ -18,9 +17,7 @@ from waymark.config import Settings
 from waymark.evals.notes_eval import split
 from waymark.evals.train_readers import fit_heads
 from waymark.ingest.pipeline import ingest
-from waymark.models import Taxonomy
 from waymark.reading.heads import load_heads, save_heads, shipped_heads
-from waymark.reading.meaning import MeaningReader
 from waymark.reading.people import read_people
 from waymark.reading.person import Person
 from waymark.store import open_store
@@ -265,24 +262,3 @@ def test_a_thin_term_covers_the_needs_no_other_term_is_for() -> None:
     assert {"financial_hardship", "insecure_housing"} <= covered
     assert not any("school" in [reader.term_ids[r] for r in rows]
                    for c, rows in reader.needs_map.items() if c.startswith("financial"))
-
-
-@needs_heads
-def test_a_clause_reads_as_a_need_only_when_its_note_does() -> None:
-    taxonomy = Taxonomy.model_validate(yaml.safe_load("""terms:
-      - {id: loss, label: Bereavement, phrases: [death in the family]}
-      - {id: feelings, label: Child's emotional wellbeing, phrases: [anxious child, low mood]}
-    """))
-    heads = shipped_heads()
-    assert heads is not None and heads.cuts["needs_context"] > 0
-    reader = MeaningReader(heads, taxonomy, set())
-    calm = ("For information. Mum rang 101 at 22:40 when Kacey (15) had not come home from a "
-            "friend's party. Kacey walked in at 23:20; her phone had died. Officer spoke to her "
-            "the next day: first time this has happened, good relationship with mum, no "
-            "concerns. No further action.")
-    assert reader.read(calm).needs == []
-    reader.cuts["needs_context"] = 0.0  # the clause alone reads as a death
-    assert [f.term_id for f in reader.read(calm).needs] == ["loss"]
-    grieving = "Kacey (15) has been low since her nan died in March; she cries most evenings."
-    reader.cuts = heads.cuts
-    assert "loss" in {f.term_id for f in reader.read(grieving).needs}

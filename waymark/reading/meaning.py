@@ -6,9 +6,7 @@ declares none of them, so each term is mapped automatically: the heads read the 
 and phrases as if they were a note, and the category they recognise is the term's. A note is
 then read whole for risk (the model sees a clause in its context: "used to", "no marks") and
 unit by unit for needs; a category found becomes the area's term for it (the closest by
-meaning when several terms share a category). A clause reads as a need only when the note
-around it reads as that need too: "No other worries about home" is a clause about worries, in a
-note about none."""
+meaning when several terms share a category)."""
 
 from __future__ import annotations
 
@@ -112,9 +110,8 @@ class MeaningReader:
             window_x = self.heads.risk_features(window_vectors, [w.text for w in windows])
             self._read_risk(units, vectors, texts, windows, window_x, reading)
             if needs:
-                around = self.heads.needs_features(window_vectors, [w.text for w in windows])
                 self._read_needs(units, vectors, self.heads.needs_features(vectors, texts),
-                                 _window_of(units, windows), around, reading)
+                                 reading)
         return reading
 
     def term_for(self, category: str) -> str | None:
@@ -149,12 +146,10 @@ class MeaningReader:
                                    mapped=bool(rows) and kind not in self.stand_ins))
 
     def _read_needs(self, units: list[Unit], vectors: np.ndarray, unit_x: Features,
-                    window_of: list[int], around: Features, reading: Reading) -> None:
+                    reading: Reading) -> None:
         head = self.heads.needs
         probabilities = head.probabilities(unit_x)
-        context = head.probabilities(around)  # each window read whole
         cut = self.cuts.get("needs", 0.5)
-        context_cut = self.cuts.get("needs_context", 0.0)
         found: dict[str, Found] = {}
         silent = [not _states_something(u.text) for u in units]
         for c, category in enumerate(head.labels):
@@ -162,19 +157,13 @@ class MeaningReader:
             if not rows:
                 continue
             for i in np.flatnonzero(probabilities[:, c] >= cut):
-                if silent[i] or context[window_of[i], c] < context_cut:
+                if silent[i]:
                     continue
                 term = self._closest_term(rows, vectors[i])
                 p = float(probabilities[i, c])
                 if term not in found or found[term].probability < p:
                     found[term] = Found(term, category, p, units[i])
         reading.needs = sorted(found.values(), key=lambda f: f.unit.start)
-
-
-def _window_of(units: list[Unit], windows: list[Unit]) -> list[int]:
-    """The window each unit was read in."""
-    return [next(w for w, window in enumerate(windows) if window.start <= unit.start < window.end)
-            for unit in units]
 
 
 def _states_something(text: str) -> bool:
