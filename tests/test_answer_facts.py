@@ -279,6 +279,9 @@ def test_a_wait_is_stated_only_as_a_wait() -> None:
     assert wait.stated_in("Families may wait up to three weeks for a key worker.")
     assert wait.stated_in("There is no waiting list.")
     assert not wait.stated_in("The clinician rings the family within 5 working days.")
+    # a period in the story is not the period of the fact ("referred last week")
+    told = asked("family referred last week, is there a wait for a key worker?")[0]
+    assert told.stated_in("Families may wait up to three weeks for a key worker.")
 
 
 def test_a_wait_never_stated_is_refused(answerer: Answerer) -> None:

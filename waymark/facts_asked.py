@@ -35,6 +35,7 @@ class Kind:
     evidence: re.Pattern[str]
     strict: bool  # a document either states this or cannot answer
     exact: bool = True  # a value ("9am", "six months") worth looking for beyond the passages
+    over_a_period: bool = False  # a period the question names is the period of the fact
     asking: frozenset[str] = frozenset()  # words asking for the kind, not naming a topic
 
 
@@ -55,6 +56,7 @@ def load_kinds(path: Path = KINDS_FILE) -> tuple[Kind, ...]:
     return tuple(
         Kind(row["name"], row["label"], _any_of(row["question"]), _any_of(row["evidence"]),
              strict=row["strict"], exact=row.get("exact", True),
+             over_a_period=row.get("over_a_period", False),
              asking=frozenset(row.get("asking", "").split()))
         for row in yaml.safe_load(path.read_text(encoding="utf-8")))
 
@@ -119,7 +121,8 @@ def asked(question: str) -> list[Asked]:
     question = _COURTESY.sub("", question)
     period = bool(_PERIOD_ASKED.search(question))
     own = frozenset(tokens(question))
-    return [Asked(kind, _subject(kind, question), period, own) for kind in KINDS
+    return [Asked(kind, _subject(kind, question), period and kind.over_a_period, own)
+            for kind in KINDS
             if kind.question.search(question)]
 
 
