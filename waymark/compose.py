@@ -13,7 +13,6 @@ from waymark.scoring import Candidate
 from waymark.sentences import clean, normalise_quote
 
 ANSWER_WORDS = 120
-MAX_SENTENCES_PER_PASSAGE = 2
 LABEL_WORDS = 4  # "Assertiveness and persistence." labels the sentence after it
 MAX_ITEMS = 8  # list items a lead-in ending in ":" brings with it
 
@@ -29,8 +28,6 @@ def compose(candidates: list[Candidate]) -> tuple[str, list[Citation]]:
     words = 0
     for cand in sorted(candidates, key=lambda c: -c.score):
         if id(cand) in used:
-            continue
-        if sum(s[0].passage is cand.passage for s in chosen) >= MAX_SENTENCES_PER_PASSAGE:
             continue
         first, last = _lead_in(cand, candidates), _completion(cand, candidates)
         span = [c for c in candidates if c.passage is cand.passage
