@@ -70,9 +70,7 @@ _TIME_SUBJECT = (
     _re(r"(?P<subject>[\w' -]+?)(?:'s)? opening (?:hours|times)\b"),
     _re(r"\b(?:what times?|when) (?:is|are|does|do) (?:the )?(?P<subject>[\w' -]+?) open\b"),
 )
-# "how many times can a family get it?" counts occasions, whatever noun the answer counts
-# ("up to two awards"): no subject
-_COUNT_SUBJECT = _re(r"\b(?:how many|what number of) (?!times?\b)(?P<subject>[\w' -]+)")
+_COUNT_SUBJECT = _re(r"\b(?:how many|what number of) (?P<subject>[\w' -]+)")
 # A phone line is the same thing however it is named.
 _SAME = ({"phone", "telephone", "tel", "line", "helpline", "call", "ring"},)
 _PERIOD_ASKED = _re(r"\b(?:last|this|next|past) (?:year|month|week|quarter)\b|\bso far\b"
