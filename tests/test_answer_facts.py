@@ -294,3 +294,26 @@ def test_a_wait_the_service_states_is_answered(answerer: Answerer) -> None:
     result = answerer.ask("how long is the wait for a Chatterbox home visit?")
     assert not result["refused"], result["answer"]
     assert "about four weeks" in result["citations"][0]["quote"]
+
+
+def test_facts_a_service_page_states_or_does_not() -> None:
+    kinds = {"is there parking at the hub": "parking",
+             "does the centre have wheelchair access": "access",
+             "what bus goes to the family hub": "transport",
+             "can i hire the hall for a party": "rooms",
+             "what is the ofsted rating of the nursery": "rating"}
+    for question, kind in kinds.items():
+        assert [a.kind.name for a in asked(question)] == [kind], question
+    # what Ofsted found is a finding, not a rating
+    assert [a.kind.name for a in asked("what did ofsted find about oversight")] == ["finding"]
+    parking = asked("is there parking at the hub")[0]
+    assert parking.strict
+    assert parking.stated_in("There is free parking behind the building.")
+    # a place named Park is not parking
+    assert not parking.stated_in("Groups run at Holloway Park and Crane Hill.")
+
+
+def test_parking_no_document_mentions_is_refused(answerer: Answerer) -> None:
+    result = answerer.ask("is there parking at the Chatterbox group?")
+    assert result["refused"], result["answer"]
+    assert "does not give parking details" in result["answer"]
