@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import CountingEmbeddings, write_doc
 
+from waymark import programmes
 from waymark.answer import Answerer
 from waymark.config import Settings
 from waymark.document_names import names_of
@@ -317,3 +318,32 @@ def test_parking_no_document_mentions_is_refused(answerer: Answerer) -> None:
     result = answerer.ask("is there parking at the Chatterbox group?")
     assert result["refused"], result["answer"]
     assert "does not give parking details" in result["answer"]
+
+
+def test_a_national_programme_no_document_names_is_refused(answerer: Answerer) -> None:
+    result = answerer.ask("how do families apply for healthy start vouchers?")
+    assert result["refused"], result["answer"]
+    assert "anything on Healthy Start" in result["answer"]
+    # a programme named in passing does not make the question about it
+    ramble = ("mum gets healthy start, can Chatterbox see her 2 year old who is behind with his "
+              "talking and only says a few words? home visit or a group in the local hub?")
+    assert programmes.named_in(ramble)
+    snapshot = answerer.store.snapshot()
+    assert answerer.programme_not_held(read_question(ramble, answerer.store), snapshot) == ""
+    short = read_question("healthy start vouchers?", answerer.store)
+    assert answerer.programme_not_held(short, snapshot) == "Healthy Start"
+
+
+def test_a_national_programme_the_documents_name_is_answered(
+        kb: Path, settings: Settings, embeddings: CountingEmbeddings) -> None:
+    write_doc(kb, "food.md", "x-food", """
+        # Help with food
+
+        Families on a low income can apply for Healthy Start vouchers online; the card is
+        topped up every four weeks.
+        """, kind="service", title="Help with food")
+    ingest([kb], settings, embeddings=embeddings)
+    result = Answerer(open_store(settings), embeddings).ask(
+        "how do families apply for healthy start vouchers?")
+    assert not result["refused"], result["answer"]
+    assert result["citations"][0]["doc_id"] == "x-food"

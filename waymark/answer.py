@@ -14,7 +14,7 @@ from typing import Any
 
 from langchain_core.embeddings import Embeddings
 
-from waymark import calibration, escalation, glossary, refusal
+from waymark import calibration, escalation, glossary, programmes, refusal
 from waymark.calibration import AnswerCalibration
 from waymark.compose import compose, distinct_docs, refusal_text, stale_notes
 from waymark.document_names import Names
@@ -220,6 +220,21 @@ class Answerer:
         return Names(snapshot, lambda phrase: self.store.document_frequency(phrase) / rows,
                      lambda word: self.store.documents_using(word, snapshot.keys))
 
+    def programme_not_held(self, question: Question, snapshot: Snapshot) -> str:
+        """The national programme the question is about when no document names it, or ""."""
+        named = programmes.named_in(question.text)
+        if not named:
+            return ""
+        corpus = snapshot.derived("plain text", lambda: " {} ".format(" ".join(
+            programmes.plain(f"{doc.meta.title} {self.store.text_span(doc.version_key)}")
+            for doc in snapshot.documents.values())))
+        for programme, spelling in named:
+            share = sum(question.weights.get(t, 0.0) for t in set(content_terms(spelling)))
+            if share / question.total >= programmes.TOPIC_SHARE and not programmes.held(
+                    programme, corpus):
+                return programme.name
+        return ""
+
     def vocabulary(self, snapshot: Snapshot) -> Vocabulary:
         return snapshot.derived("vocabulary",
                                 lambda: Vocabulary(self.store.words(snapshot.keys)))
@@ -263,6 +278,10 @@ class Answerer:
         # "contact details for Dr Okafor": a person no document names
         if not unstated and any(name in unknown for name in _titled_names(question.text)):
             unstated = "anyone by that name"
+        # "how do families apply for healthy start vouchers": a national programme no document
+        # names, whatever passage shares its words
+        if not unstated and (missing_programme := self.programme_not_held(question, snapshot)):
+            unstated = f"anything on {missing_programme}"
         refused = bool(unstated) or model.refuses(signals)
         return Decision(dense, coverage, signals.sentence, refused, missing, unknown, unstated,
                         signals, model.answerable(signals))
