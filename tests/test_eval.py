@@ -45,16 +45,16 @@ def test_golden_pack_meets_the_bars(tmp_path: Path) -> None:
 
 def test_floors_fail_on_a_regression_and_bars_show_what_is_left() -> None:
     good = {"recall_at_5": 0.97, "mrr": 0.9, "recall_at_cited": 0.93, "citation_validity": 1.0,
-            "refusal_recall": 0.6, "false_refusal_rate": 0.04, "gold_support": 0.75,
+            "refusal_recall": 0.7, "false_refusal_rate": 0.04, "gold_support": 0.75,
             "escalation_recall": 1.0}
     assert check_floors(good, {"recall_at_5": 0.9, "mrr": 0.8}) == []
     assert below_target(good) == ["recall_at_cited = 0.93 misses >= 0.95",
-                                  "refusal_recall = 0.6 misses >= 0.9",
+                                  "refusal_recall = 0.7 misses >= 0.9",
                                   "gold_support = 0.75 misses >= 0.85"]
     worse = {**good, "citation_validity": 0.99, "refusal_recall": 0.3}
     failures = check_floors(worse, {"recall_at_5": 0.98, "mrr": 0.8})
     assert "citation_validity = 0.99 misses >= 1.0" in failures
-    assert "refusal_recall = 0.3 misses >= 0.55" in failures
+    assert "refusal_recall = 0.3 misses >= 0.62" in failures
     assert "recall_at_5 = 0.97 does not beat the baseline (0.98)" in failures
     notes = {**good, "notes": {"test": {"escalation_recall": 0.9, "child_ages": {"f1": 0.99}}}}
     failures = check_floors(notes, {"recall_at_5": 0.9, "mrr": 0.8})
