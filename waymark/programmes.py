@@ -17,17 +17,19 @@ from pathlib import Path
 
 import yaml
 
+from waymark.tokens import tokens
+
 PROGRAMMES_FILE = Path(__file__).parent / "data" / "national_programmes.yaml"
 # Kinds whose names are what they are everywhere; practice terms an area renames ("team around
 # the family", "family hub") are services and initiatives, and stay out.
 KINDS = frozenset({"programme", "scheme", "benefit", "grant", "court", "charity"})
 TOPIC_SHARE = 0.25  # the programme's words carry at least this share of the question's weight
-_NOT_WORD = re.compile(r"[^a-z0-9]+")
 
 
 def plain(text: str) -> str:
-    """Lower-case words joined by single spaces ("Home-Start" -> "home start")."""
-    return " ".join(_NOT_WORD.sub(" ", text.lower().replace("'", "").replace("\u2019", "")).split())
+    """Its words, apostrophes dropped, joined by single spaces ("Home-Start" -> "home start",
+    "Carer's Allowance" -> "carers allowance")."""
+    return " ".join(w.replace("'", "") for w in tokens(text) if w[0].isalnum())
 
 
 @dataclass(frozen=True)
