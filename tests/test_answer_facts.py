@@ -285,10 +285,15 @@ def test_a_wait_is_stated_only_as_a_wait() -> None:
     assert told.stated_in("Families may wait up to three weeks for a key worker.")
 
 
-def test_a_wait_never_stated_is_refused(answerer: Answerer) -> None:
-    result = answerer.ask("how long is the waiting list for the parenting groups?")
+@pytest.mark.parametrize(("question", "missing"), [
+    ("how long is the waiting list for the parenting groups?", "a waiting time"),
+    ("is there parking at the Chatterbox group?", "parking details"),
+])
+def test_a_fact_no_document_states_is_refused(answerer: Answerer, question: str,
+                                              missing: str) -> None:
+    result = answerer.ask(question)
     assert result["refused"], result["answer"]
-    assert "does not give a waiting time" in result["answer"]
+    assert f"does not give {missing}" in result["answer"]
 
 
 def test_a_wait_the_service_states_is_answered(answerer: Answerer) -> None:
@@ -312,12 +317,6 @@ def test_facts_a_service_page_states_or_does_not() -> None:
     assert parking.stated_in("There is free parking behind the building.")
     # a place named Park is not parking
     assert not parking.stated_in("Groups run at Holloway Park and Crane Hill.")
-
-
-def test_parking_no_document_mentions_is_refused(answerer: Answerer) -> None:
-    result = answerer.ask("is there parking at the Chatterbox group?")
-    assert result["refused"], result["answer"]
-    assert "does not give parking details" in result["answer"]
 
 
 def test_a_national_programme_no_document_names_is_refused(answerer: Answerer) -> None:
